@@ -1,0 +1,26 @@
+# Flags every MemConn target gets: strict Qt defines, warnings, hidden symbols.
+function(memconn_target_defaults target)
+    target_compile_definitions(${target} PRIVATE
+        QT_NO_CAST_FROM_ASCII QT_NO_CAST_TO_ASCII QT_NO_KEYWORDS QT_NO_FOREACH
+        QT_NO_URL_CAST_FROM_STRING QT_USE_QSTRINGBUILDER)
+    target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
+    set_target_properties(${target} PROPERTIES
+        CXX_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON)
+endfunction()
+
+# memconn_add_test(tst_name SOURCES ... [LIBRARIES ...] [TIMEOUT s] [LABELS ...])
+function(memconn_add_test name)
+    cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LIBRARIES;LABELS" ${ARGN})
+    if(NOT ARG_SOURCES)
+        set(ARG_SOURCES ${name}.cpp)
+    endif()
+    if(NOT ARG_TIMEOUT)
+        set(ARG_TIMEOUT 120)
+    endif()
+    add_executable(${name} ${ARG_SOURCES})
+    memconn_target_defaults(${name})
+    target_link_libraries(${name} PRIVATE MemConn::MemConn Qt6::Test ${ARG_LIBRARIES})
+    add_test(NAME ${name} COMMAND ${name})
+    set_tests_properties(${name} PROPERTIES TIMEOUT ${ARG_TIMEOUT}
+        ENVIRONMENT "QT_QPA_PLATFORM=offscreen" LABELS "${ARG_LABELS}")
+endfunction()

@@ -1,0 +1,39 @@
+// Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "memregistry_p.h"
+#include "memserver.h"
+
+#include <QtCore/qlist.h>
+
+#include <utility>
+
+class MemServerPrivate
+{
+public:
+    using Connection = MemConnPrivate::Connection;
+    struct Arrival
+    {
+        MemSocket *socket = nullptr;
+        std::shared_ptr<Connection> connection;
+    };
+
+    explicit MemServerPrivate(MemServer *q) : q(q) {}
+
+    Arrival materialize();             // one arrived connection becomes a MemSocket
+    void processArrivals();            // the server's event: newConnection() for each
+    void syncPending();                // tells the listener how full the pending list is
+    static void release(const std::shared_ptr<Connection> &connection, MemSocket *socket,
+                        bool inlineOk);
+    void setError(QAbstractSocket::SocketError error, const QString &text);
+
+    MemServer *q;
+    std::shared_ptr<MemConnPrivate::Listener> listener;
+    QString serverName;
+    MemConnPrivate::Address addr;
+    int maxPending = 30;
+    QList<MemSocket *> pending;
+    MemSocket *delivering = nullptr;   // taken inside newConnection(): told inline after it
+    QAbstractSocket::SocketError error = QAbstractSocket::UnknownSocketError;
+    QString errorString;
+};
