@@ -251,11 +251,17 @@ void MemSocketPrivate::handle(unsigned reasons, qint64 written)
     if (written > 0)
         Q_EMIT q->bytesWritten(written);
     if ((reasons & NotifyData) && conn)
-        Q_EMIT q->readyRead();
+        emitReadyRead();
     if (reasons & NotifyPeerClosed)
         peerClosed();
     if (reasons & NotifyDeadline)
         checkDeadlines();
+}
+
+void MemSocketPrivate::emitReadyRead()
+{
+    window = readBufferSize;   // like QAbstractSocket's buffer: refilled per notification
+    Q_EMIT q->readyRead();
 }
 
 // Bytes QIODevice pulled into its own buffer (peek(), transactions) count as
@@ -369,7 +375,9 @@ qint64 MemSocketPrivate::pull(char *data, qint64 maxSize, bool line)
     const int other = 1 - me;
     std::lock_guard lock(conn->mutex);
     Stream &in = conn->stream[other];
-    qint64 want = readBufferSize > 0 ? qMin(maxSize, readBufferSize) : maxSize;
+    qint64 want = readBufferSize > 0 ? qMin(maxSize, window) : maxSize;
+    if (want == 0)
+        return 0;   // the rest waits for the next readyRead()
     if (line) {
         const qint64 newline = in.indexOf('\n', want);
         if (newline >= 0)
@@ -385,8 +393,11 @@ qint64 MemSocketPrivate::pull(char *data, qint64 maxSize, bool line)
         prefetched += n;
         conn->notify(me, NotifyReconcile);
     }
-    if (readBufferSize > 0 && in.queued > 0)
-        conn->notify(me, NotifyData);   // the rest waited for room: readyRead() again
+    if (readBufferSize > 0) {
+        window -= n;
+        if (window == 0 && in.queued > 0)
+            conn->notify(me, NotifyData);   // the rest waited for room: readyRead() again
+    }
     return n;
 }
 
@@ -425,7 +436,7 @@ bool MemSocketPrivate::waitFor(WaitFor what, QDeadlineTimer deadline)
             if (c->stream[other].queued > 0) {
                 mine.pending &= ~unsigned(NotifyData);
                 lock.unlock();
-                Q_EMIT q->readyRead();
+                emitReadyRead();
                 return true;
             }
             if (c->end[other].closed) {
@@ -694,6 +705,7 @@ qint64 MemSocket::readBufferSize() const
 void MemSocket::setReadBufferSize(qint64 size)
 {
     d->readBufferSize = qMax<qint64>(0, size);
+    d->window = d->readBufferSize;
 }
 
 bool MemSocket::flush()
@@ -822,7 +834,8 @@ qint64 MemSocket::bytesAvailable() const
     d->reconcile();
     {
         std::lock_guard lock(d->conn->mutex);
-        available += d->conn->stream[1 - d->me].queued;
+        const qint64 queued = d->conn->stream[1 - d->me].queued;
+        available += d->readBufferSize > 0 ? qMin(queued, d->window) : queued;
     }
     return d->readBufferSize > 0 ? qMin(available, d->readBufferSize) : available;
 }
@@ -842,10 +855,9 @@ bool MemSocket::canReadLine() const
     if (!d->conn || !(openMode() & ReadOnly)
         || (d->deadlinesSet.load(std::memory_order_acquire) && d->readExpired()))
         return false;
-    const qint64 held = QIODevice::bytesAvailable();
     std::lock_guard lock(d->conn->mutex);
     const MemConnPrivate::Stream &in = d->conn->stream[1 - d->me];
-    const qint64 window = d->readBufferSize > 0 ? d->readBufferSize - held : in.queued;
+    const qint64 window = d->readBufferSize > 0 ? d->window : in.queued;
     return window > 0 && in.indexOf('\n', window) >= 0;
 }
 

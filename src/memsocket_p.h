@@ -30,6 +30,7 @@ public:
     void processNotification();
     void handle(unsigned reasons, qint64 credit);
     void reconcile();
+    void emitReadyRead();
     void credit(qint64 consumed);      // with the connection's mutex held
 
     // Data.
@@ -66,6 +67,7 @@ public:
     QAbstractSocket::SocketState state = QAbstractSocket::UnconnectedState;
     QAbstractSocket::SocketError error = QAbstractSocket::UnknownSocketError;
     qint64 readBufferSize = 0;
+    qint64 window = 0;                 // with readBufferSize: bytes the app may read before the next readyRead()
     qint64 prefetched = 0;             // bytes in QIODevice's buffer not yet counted as read
     quint64 localId = 0;
     quint64 peerId = 0;

@@ -31,8 +31,9 @@ class MemSocketPrivate;
       coalesced over a burst of writes).
     - Network memu (unbuffered, the default): bytesToWrite() counts the bytes
       handed over that the peer's application has not read yet (bytes the
-      peer's QIODevice buffers for peek() or a transaction do not count as
-      read); bytesWritten(n) is emitted through this socket's event loop after
+      peer's QIODevice buffers for peek() or a transaction count as read
+      when its application takes them: when that buffer drains, or at its
+      next bytesAvailable() or event-loop turn); bytesWritten(n) is emitted through this socket's event loop after
       the peer read n bytes. Network memb (buffered): bytesWritten(n) follows
       every write through the event loop and bytesToWrite() is 0.
     - close(), disconnectFromServer() and abort() are equivalent (nothing waits

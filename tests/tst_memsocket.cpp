@@ -1,0 +1,620 @@
+// Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
+// MemSocket in one thread: connecting, data, memu accounting, closing, errors
+// (DESIGN.md: Connecting, Data, Closing).
+#include <MemConn/MemServer>
+#include <MemConn/MemSocket>
+
+#include <QtTest/qsignalspy.h>
+#include <QtTest/qtest.h>
+
+#include <memory>
+
+#include "testutil.h"
+
+using State = QAbstractSocket::SocketState;
+using Error = QAbstractSocket::SocketError;
+
+namespace {
+// A listening server and one connected pair, in this thread.
+struct Fixture
+{
+    explicit Fixture(const QString &serverPrefix = QString(), const QString &clientPrefix = QString())
+        : name(uniqueName("sock"))
+    {
+        server.listen(serverPrefix + name);
+        client = std::make_unique<MemSocket>();
+        client->connectToServer(clientPrefix + name);
+        peer = server.nextPendingConnection();
+    }
+    QString name;
+    MemServer server;
+    std::unique_ptr<MemSocket> client;
+    MemSocket *peer = nullptr;
+};
+
+QList<int> states(const QSignalSpy &spy)
+{
+    QList<int> out;
+    for (const auto &args : spy)
+        out.append(args.at(0).toInt());
+    return out;
+}
+} // namespace
+
+class tst_MemSocket : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void freshSocket();
+    void connectSignalOrderAndConnectedOnReturn();
+    void openConnectsToServerName();
+    void connectWhileConnectedIsAnError();
+    void writeHandsOverAtOnceAndReadyReadIsCoalesced();
+    void bytesArriveCompleteInOrderOnce();
+    void memuAccounting();
+    void memuPrefetchedBytesAreNotRead();
+    void membAccounting();
+    void zeroLengthWrite();
+    void readAllSharesTheWrittenArray();
+    void writeErrors_data();
+    void writeErrors();
+    void readWriteOnlySocket();
+    void readBufferSizeLimitsAndReadyReadComesAgain();
+    void closeSignalOrder_data();
+    void closeSignalOrder();
+    void peerSeesCloseThroughEventLoopAndKeepsBytes_data();
+    void peerSeesCloseThroughEventLoopAndKeepsBytes();
+    void endOfStream();
+    void closeDiscardsOwnUnreadInput();
+    void abortWhileConnecting();
+    void waitForConnectedTimesOutAndAbandons();
+    void waitsInOneThreadReturnAtTimeout();
+    void waitForBytesWrittenWithNothingToWrite();
+    void reconnectAfterPeerClosed();
+    void createPairIsConnected();
+};
+
+void tst_MemSocket::freshSocket()
+{
+    MemSocket socket;
+    QCOMPARE(socket.error(), QAbstractSocket::UnknownSocketError);
+    QCOMPARE(socket.errorString(), QStringLiteral("Unknown error"));
+    QCOMPARE(socket.state(), State::UnconnectedState);
+    QVERIFY(!socket.isValid());
+    QVERIFY(socket.isSequential());
+    QCOMPARE(socket.readBufferSize(), 0);
+    QVERIFY(socket.readDeadline().isForever());
+    QVERIFY(socket.writeDeadline().isForever());
+    QSignalSpy st(&socket, &MemSocket::stateChanged);
+    QSignalSpy dc(&socket, &MemSocket::disconnected);
+    QSignalSpy er(&socket, &MemSocket::errorOccurred);
+    QSignalSpy ac(&socket, &MemSocket::aboutToClose);
+    socket.abort();
+    socket.close();
+    socket.disconnectFromServer();
+    QCOMPARE(st.size() + dc.size() + er.size() + ac.size(), 0);
+    QCOMPARE(socket.error(), QAbstractSocket::UnknownSocketError);
+}
+
+void tst_MemSocket::connectSignalOrderAndConnectedOnReturn()
+{
+    const QString name = uniqueName("order");
+    MemServer server;
+    QVERIFY(server.listen(name));
+    MemSocket socket;
+    QStringList log;
+    connect(&socket, &MemSocket::stateChanged, this,
+            [&](State s) { log << QStringLiteral("state %1").arg(int(s)); });
+    connect(&socket, &MemSocket::connected, this, [&] { log << QStringLiteral("connected"); });
+    socket.connectToServer(name);
+    QCOMPARE(socket.state(), State::ConnectedState);
+    QVERIFY(socket.isValid());
+    QVERIFY(socket.isOpen());
+    QCOMPARE(socket.openMode(), QIODevice::ReadWrite | QIODevice::Unbuffered);
+    QCOMPARE(log, (QStringList{QStringLiteral("state %1").arg(int(State::ConnectingState)),
+                               QStringLiteral("state %1").arg(int(State::ConnectedState)),
+                               QStringLiteral("connected")}));
+}
+
+void tst_MemSocket::openConnectsToServerName()
+{
+    const QString name = uniqueName("open");
+    MemServer server;
+    QVERIFY(server.listen(name));
+    MemSocket socket;
+    socket.setServerName(name);
+    QCOMPARE(socket.serverName(), name);
+    QVERIFY(socket.open(QIODevice::ReadOnly));
+    QCOMPARE(socket.state(), State::ConnectedState);
+    QVERIFY(socket.isReadable());
+    QVERIFY(!socket.isWritable());
+    MemSocket nobody;
+    nobody.setServerName(uniqueName("nobody"));
+    QVERIFY(!nobody.open(QIODevice::ReadWrite));
+    QCOMPARE(nobody.error(), QAbstractSocket::HostNotFoundError);
+}
+
+void tst_MemSocket::connectWhileConnectedIsAnError()
+{
+    Fixture f;
+    QSignalSpy errors(f.client.get(), &MemSocket::errorOccurred);
+    f.client->connectToServer(f.name);
+    QCOMPARE(errors.size(), 1);
+    QCOMPARE(f.client->error(), QAbstractSocket::OperationError);
+    QVERIFY(f.client->errorString().contains(f.name));
+    QCOMPARE(f.client->state(), State::ConnectedState);
+    QCOMPARE(f.client->write("ok"), 2);
+    QVERIFY(spinUntil([&] { return f.peer->bytesAvailable() == 2; }));
+}
+
+void tst_MemSocket::writeHandsOverAtOnceAndReadyReadIsCoalesced()
+{
+    Fixture f;
+    QVERIFY(f.peer);
+    drainEvents();
+    QSignalSpy ready(f.peer, &MemSocket::readyRead);
+    for (int i = 0; i < 100; ++i)
+        QCOMPARE(f.client->write("abc"), 3);
+    QCOMPARE(ready.size(), 0);                  // nothing re-entrant into the writer
+    QCOMPARE(f.peer->bytesAvailable(), 300);    // but the bytes are there at once
+    drainEvents();
+    QCOMPARE(ready.size(), 1);                  // one signal for the burst
+    QCOMPARE(f.peer->readAll().size(), 300);
+    drainEvents();
+    QCOMPARE(ready.size(), 1);
+}
+
+void tst_MemSocket::bytesArriveCompleteInOrderOnce()
+{
+    Fixture f;
+    QByteArray sent;
+    for (int i = 0; i < 1000; ++i) {
+        const QByteArray chunk = QByteArray::number(i) + ',';
+        sent += chunk;
+        QCOMPARE(f.client->write(chunk), chunk.size());
+    }
+    QByteArray got;
+    char buf[7];
+    for (;;) {
+        const qint64 n = f.peer->read(buf, sizeof buf);
+        QVERIFY(n >= 0);
+        if (n == 0)
+            break;
+        got.append(buf, n);
+    }
+    QCOMPARE(got, sent);
+    QCOMPARE(f.peer->bytesAvailable(), 0);
+}
+
+void tst_MemSocket::memuAccounting()
+{
+    Fixture f;
+    drainEvents();
+    QSignalSpy written(f.client.get(), &MemSocket::bytesWritten);
+    QCOMPARE(f.client->write(QByteArray(100, 'x')), 100);
+    QCOMPARE(f.client->bytesToWrite(), 100);
+    drainEvents();
+    QCOMPARE(written.size(), 0);                // nobody read yet
+    QCOMPARE(f.peer->read(30).size(), 30);
+    QCOMPARE(f.client->bytesToWrite(), 70);
+    QCOMPARE(written.size(), 0);                // told through the writer's event loop
+    QCOMPARE(f.peer->read(70).size(), 70);
+    drainEvents();
+    qint64 total = 0;
+    for (const auto &args : written)
+        total += args.at(0).toLongLong();
+    QCOMPARE(total, 100);
+    QCOMPARE(written.size(), 1);                // both reads, one notification
+    QCOMPARE(f.client->bytesToWrite(), 0);
+}
+
+void tst_MemSocket::memuPrefetchedBytesAreNotRead()
+{
+    Fixture f;
+    drainEvents();
+    QSignalSpy written(f.client.get(), &MemSocket::bytesWritten);
+    f.client->write(QByteArray(100, 'p'));
+    QCOMPARE(f.peer->peek(10).size(), 10);
+    QCOMPARE(f.client->bytesToWrite(), 100);
+    drainEvents();
+    QCOMPARE(written.size(), 0);
+    QCOMPARE(f.client->bytesToWrite(), 100);
+    char c;
+    QVERIFY(f.peer->getChar(&c));
+    QCOMPARE(f.peer->bytesAvailable(), 99);   // the next call into the socket counts it
+    drainEvents();
+    QCOMPARE(f.client->bytesToWrite(), 99);
+    QCOMPARE(f.peer->read(99).size(), 99);
+    drainEvents();
+    QCOMPARE(f.client->bytesToWrite(), 0);
+    qint64 total = 0;
+    for (const auto &args : written)
+        total += args.at(0).toLongLong();
+    QCOMPARE(total, 100);
+
+    // A transaction that rolls back has read nothing.
+    f.client->write("tx-bytes");
+    f.peer->startTransaction();
+    QCOMPARE(f.peer->read(8), QByteArray("tx-bytes"));
+    f.peer->rollbackTransaction();
+    drainEvents();
+    QCOMPARE(f.client->bytesToWrite(), 8);
+    f.peer->startTransaction();
+    QCOMPARE(f.peer->read(8), QByteArray("tx-bytes"));
+    f.peer->commitTransaction();
+    drainEvents();
+    f.peer->bytesAvailable();
+    drainEvents();
+    QCOMPARE(f.client->bytesToWrite(), 0);
+}
+
+void tst_MemSocket::membAccounting()
+{
+    Fixture f(QString(), QStringLiteral("memb:"));
+    QVERIFY(f.client->isBuffered());
+    drainEvents();
+    QSignalSpy written(f.client.get(), &MemSocket::bytesWritten);
+    QCOMPARE(f.client->write("12345"), 5);
+    QCOMPARE(f.client->write("678"), 3);
+    QCOMPARE(f.client->bytesToWrite(), 0);
+    QCOMPARE(written.size(), 0);   // through the event loop, not from write()
+    drainEvents();
+    qint64 total = 0;
+    for (const auto &args : written)
+        total += args.at(0).toLongLong();
+    QCOMPARE(total, 8);            // without the peer reading anything
+    QCOMPARE(f.peer->bytesAvailable(), 8);
+}
+
+void tst_MemSocket::zeroLengthWrite()
+{
+    Fixture f;
+    drainEvents();
+    QSignalSpy ready(f.peer, &MemSocket::readyRead);
+    QCOMPARE(f.client->write(QByteArray()), 0);
+    QCOMPARE(f.client->write("", 0), 0);
+    drainEvents();
+    QCOMPARE(ready.size(), 0);
+}
+
+void tst_MemSocket::readAllSharesTheWrittenArray()
+{
+    Fixture f;
+    const QByteArray payload(1 << 20, 'z');
+    QCOMPARE(f.client->write(payload), payload.size());
+    const QByteArray got = f.peer->readAll();
+    QCOMPARE(got.size(), payload.size());
+    // One QByteArray end to end: the reader holds the writer's very bytes.
+    QCOMPARE(got.constData(), payload.constData());
+
+    // Raw data the caller may free is copied, never shared.
+    char raw[4] = {'r', 'a', 'w', '!'};
+    QCOMPARE(f.client->write(QByteArray::fromRawData(raw, 4)), 4);
+    raw[0] = 'X';
+    QCOMPARE(f.peer->readAll(), QByteArray("raw!"));
+}
+
+void tst_MemSocket::writeErrors_data()
+{
+    QTest::addColumn<int>("situation");
+    QTest::newRow("never connected") << 0;
+    QTest::newRow("closed by itself") << 1;
+    QTest::newRow("peer closed") << 2;
+    QTest::newRow("peer deleted") << 3;
+    QTest::newRow("read-only") << 4;
+    QTest::newRow("still connecting") << 5;
+}
+
+void tst_MemSocket::writeErrors()
+{
+    QFETCH(int, situation);
+    Fixture f;
+    MemSocket fresh;
+    MemSocket *writer = f.client.get();
+    MemSocket readOnly;
+    MemServer paused;
+    MemSocket connecting;
+    // Through a QIODevice pointer Qt's own check speaks first.
+    if (situation == 4)
+        QTest::ignoreMessage(QtWarningMsg, "QIODevice::write (MemSocket): ReadOnly device");
+    else if (situation == 0 || situation == 1 || situation == 5)
+        QTest::ignoreMessage(QtWarningMsg, "QIODevice::write (MemSocket): device not open");
+    switch (situation) {
+    case 0:
+        fresh.setServerName(f.name);
+        writer = &fresh;
+        break;
+    case 1:
+        f.client->close();
+        break;
+    case 2:
+        f.peer->close();
+        break;
+    case 3:
+        delete f.peer;
+        break;
+    case 4:
+        readOnly.connectToServer(f.name, QIODevice::ReadOnly);
+        QCOMPARE(readOnly.state(), State::ConnectedState);
+        writer = &readOnly;
+        break;
+    case 5: {
+        const QString name = uniqueName("paused");
+        QVERIFY(paused.listen(name));
+        paused.pauseAccepting();
+        connecting.connectToServer(name);
+        QCOMPARE(connecting.state(), State::ConnectingState);
+        writer = &connecting;
+        break;
+    }
+    }
+    QCOMPARE(writer->write("data"), -1);
+    QVERIFY2(writer->errorString().contains(QStringLiteral("memu:")), qPrintable(writer->errorString()));
+    QCOMPARE(writer->write(QByteArray("data")), -1);
+    QCOMPARE(writer->write("data", 4), -1);
+    QCOMPARE(static_cast<QIODevice *>(writer)->write(QByteArray("data")), -1);
+    QCOMPARE(writer->bytesToWrite(), 0);
+}
+
+void tst_MemSocket::readWriteOnlySocket()
+{
+    const QString name = uniqueName("wo");
+    MemServer server;
+    QVERIFY(server.listen(name));
+    MemSocket socket;
+    socket.connectToServer(name, QIODevice::WriteOnly);
+    QCOMPARE(socket.state(), State::ConnectedState);
+    MemSocket *peer = server.nextPendingConnection();
+    peer->write("hello");
+    char buf[8];
+    QCOMPARE(socket.read(buf, sizeof buf), -1);
+    QVERIFY2(socket.errorString().contains(name), qPrintable(socket.errorString()));
+    QVERIFY(socket.readAll().isEmpty());
+    QVERIFY(socket.read(4).isEmpty());
+    QCOMPARE(socket.write("to peer"), 7);
+    QVERIFY(spinUntil([&] { return peer->bytesAvailable() == 7; }));
+
+    MemSocket unconnected;
+    unconnected.setServerName(name);
+    QCOMPARE(unconnected.read(buf, sizeof buf), -1);
+    QVERIFY(unconnected.errorString().contains(name));
+}
+
+void tst_MemSocket::readBufferSizeLimitsAndReadyReadComesAgain()
+{
+    Fixture f;
+    f.peer->setReadBufferSize(10);
+    QCOMPARE(f.peer->readBufferSize(), 10);
+    drainEvents();
+    QByteArray sent;
+    for (int i = 0; i < 45; ++i)
+        sent += char('a' + i % 26);
+    f.client->write(sent);
+    QCOMPARE(f.peer->bytesAvailable(), 10);
+    QByteArray got;
+    int signals = 0;
+    connect(f.peer, &MemSocket::readyRead, this, [&] {
+        ++signals;
+        QVERIFY(f.peer->bytesAvailable() <= 10);
+        got += f.peer->readAll();
+    });
+    QVERIFY(spinUntil([&] { return got.size() == sent.size(); }));
+    QCOMPARE(got, sent);
+    QVERIFY2(signals >= 5, qPrintable(QString::number(signals)));
+    QCOMPARE(f.client->bytesToWrite(), 0);
+}
+
+void tst_MemSocket::closeSignalOrder_data()
+{
+    QTest::addColumn<int>("how");
+    QTest::newRow("close") << 0;
+    QTest::newRow("disconnectFromServer") << 1;
+    QTest::newRow("abort") << 2;
+}
+
+void tst_MemSocket::closeSignalOrder()
+{
+    QFETCH(int, how);
+    Fixture f;
+    QStringList log;
+    MemSocket *c = f.client.get();
+    connect(c, &MemSocket::stateChanged, this, [&](State s) { log << QStringLiteral("state %1").arg(int(s)); });
+    connect(c, &MemSocket::disconnected, this, [&] { log << QStringLiteral("disconnected"); });
+    connect(c, &MemSocket::errorOccurred, this, [&] { log << QStringLiteral("error"); });
+    if (how == 0)
+        c->close();
+    else if (how == 1)
+        c->disconnectFromServer();
+    else
+        c->abort();
+    QCOMPARE(log, (QStringList{QStringLiteral("state %1").arg(int(State::ClosingState)),
+                               QStringLiteral("state %1").arg(int(State::UnconnectedState)),
+                               QStringLiteral("disconnected")}));
+    QVERIFY(!c->isOpen());
+    drainEvents();
+    QCOMPARE(log.size(), 3);
+    // Closing again emits nothing.
+    c->close();
+    c->abort();
+    QCOMPARE(log.size(), 3);
+}
+
+void tst_MemSocket::peerSeesCloseThroughEventLoopAndKeepsBytes_data()
+{
+    QTest::addColumn<int>("how");
+    QTest::newRow("close") << 0;
+    QTest::newRow("abort") << 1;
+    QTest::newRow("delete") << 2;
+}
+
+void tst_MemSocket::peerSeesCloseThroughEventLoopAndKeepsBytes()
+{
+    QFETCH(int, how);
+    Fixture f;
+    drainEvents();
+    QStringList log;
+    connect(f.peer, &MemSocket::stateChanged, this, [&](State s) { log << QStringLiteral("state %1").arg(int(s)); });
+    connect(f.peer, &MemSocket::disconnected, this, [&] { log << QStringLiteral("disconnected"); });
+    connect(f.peer, &MemSocket::errorOccurred, this,
+            [&](Error e) { log << QStringLiteral("error %1").arg(int(e)); });
+    f.client->write("last words");
+    if (how == 0)
+        f.client->close();
+    else if (how == 1)
+        f.client->abort();
+    else
+        f.client.reset();
+    QCOMPARE(log.size(), 0);   // told through its own event loop
+    QCOMPARE(f.peer->state(), State::ConnectedState);
+    QVERIFY(spinUntil([&] { return log.size() == 3; }));
+    QCOMPARE(log, (QStringList{QStringLiteral("error %1").arg(int(QAbstractSocket::RemoteHostClosedError)),
+                               QStringLiteral("state %1").arg(int(State::UnconnectedState)),
+                               QStringLiteral("disconnected")}));
+    QCOMPARE(f.peer->error(), QAbstractSocket::RemoteHostClosedError);
+    QVERIFY(f.peer->errorString().contains(f.name));
+    QCOMPARE(f.peer->readAll(), QByteArray("last words"));
+}
+
+void tst_MemSocket::endOfStream()
+{
+    Fixture f;
+    f.client->write("line one\nrest");
+    f.client->close();
+    drainEvents();
+    QCOMPARE(f.peer->state(), State::UnconnectedState);
+    QVERIFY(f.peer->canReadLine());
+    QCOMPARE(f.peer->readLine(), QByteArray("line one\n"));
+    QCOMPARE(f.peer->readLine(), QByteArray("rest"));
+    char buf[16];
+    QCOMPARE(f.peer->read(buf, sizeof buf), -1);
+    QCOMPARE(f.peer->readLine(buf, sizeof buf), -1);
+    QElapsedTimer t;
+    t.start();
+    QVERIFY(!f.peer->waitForReadyRead(5000));
+    QVERIFY(t.elapsed() < 1000);
+    QCOMPARE(f.peer->write("too late"), -1);
+    QVERIFY(f.peer->errorString().contains(QStringLiteral("closed")));
+}
+
+void tst_MemSocket::closeDiscardsOwnUnreadInput()
+{
+    Fixture f;
+    f.client->write("never read");
+    QCOMPARE(f.client->bytesToWrite(), 10);
+    f.peer->close();
+    QCOMPARE(f.client->bytesToWrite(), 0);
+    QCOMPARE(f.peer->bytesAvailable(), 0);
+}
+
+void tst_MemSocket::abortWhileConnecting()
+{
+    const QString name = uniqueName("abort-connecting");
+    MemServer server;
+    QVERIFY(server.listen(name));
+    server.pauseAccepting();
+    MemSocket socket;
+    socket.connectToServer(name);
+    QCOMPARE(socket.state(), State::ConnectingState);
+    QSignalSpy st(&socket, &MemSocket::stateChanged);
+    QSignalSpy dc(&socket, &MemSocket::disconnected);
+    socket.abort();
+    QCOMPARE(socket.state(), State::UnconnectedState);
+    QCOMPARE(states(st), (QList<int>{int(State::UnconnectedState)}));
+    QCOMPARE(dc.size(), 0);
+    server.resumeAccepting();
+    drainEvents();
+    QVERIFY(!server.hasPendingConnections());   // the abandoned attempt is gone
+}
+
+void tst_MemSocket::waitForConnectedTimesOutAndAbandons()
+{
+    const QString name = uniqueName("wfc");
+    MemServer server;
+    QVERIFY(server.listen(name));
+    server.pauseAccepting();
+    MemSocket socket;
+    socket.connectToServer(name);
+    QSignalSpy errors(&socket, &MemSocket::errorOccurred);
+    QElapsedTimer t;
+    t.start();
+    QVERIFY(!socket.waitForConnected(50));
+    QVERIFY(t.elapsed() >= 45);
+    QCOMPARE(socket.error(), QAbstractSocket::SocketTimeoutError);
+    QCOMPARE(socket.state(), State::UnconnectedState);
+    QCOMPARE(errors.size(), 1);
+    server.resumeAccepting();
+    drainEvents();
+    QVERIFY(!server.hasPendingConnections());
+
+    MemSocket ok;
+    ok.connectToServer(name);
+    QVERIFY(ok.waitForConnected(0));   // already connected
+}
+
+void tst_MemSocket::waitsInOneThreadReturnAtTimeout()
+{
+    Fixture f;
+    QElapsedTimer t;
+    t.start();
+    QVERIFY(!f.client->waitForReadyRead(50));
+    QVERIFY(!f.client->waitForDisconnected(50));
+    f.client->write("x");
+    QVERIFY(!f.client->waitForBytesWritten(50));   // the peer cannot run: no hang
+    QVERIFY(t.elapsed() >= 140);
+    QVERIFY(t.elapsed() < 3000);
+    QCOMPARE(f.client->error(), QAbstractSocket::SocketTimeoutError);
+    QCOMPARE(f.client->state(), State::ConnectedState);
+}
+
+void tst_MemSocket::waitForBytesWrittenWithNothingToWrite()
+{
+    Fixture f;
+    QElapsedTimer t;
+    t.start();
+    QVERIFY(!f.client->waitForBytesWritten(5000));
+    QVERIFY(t.elapsed() < 1000);
+    f.client->write("abc");
+    f.peer->readAll();
+    QSignalSpy written(f.client.get(), &MemSocket::bytesWritten);
+    QVERIFY(f.client->waitForBytesWritten(0));   // the peer has read: returns at once
+    QCOMPARE(written.size(), 1);
+    QCOMPARE(written.at(0).at(0).toLongLong(), 3);
+    drainEvents();
+    QCOMPARE(written.size(), 1);                 // not reported twice
+}
+
+void tst_MemSocket::reconnectAfterPeerClosed()
+{
+    Fixture f;
+    f.peer->close();
+    drainEvents();
+    QCOMPARE(f.client->state(), State::UnconnectedState);
+    f.client->connectToServer(f.name);
+    QCOMPARE(f.client->state(), State::ConnectedState);
+    MemSocket *second = f.server.nextPendingConnection();
+    QVERIFY(second);
+    f.client->write("again");
+    QVERIFY(spinUntil([&] { return second->bytesAvailable() == 5; }));
+}
+
+void tst_MemSocket::createPairIsConnected()
+{
+    auto [a, b] = MemSocket::createPair(this);
+    QCOMPARE(a->parent(), this);
+    QCOMPARE(a->state(), State::ConnectedState);
+    QCOMPARE(b->state(), State::ConnectedState);
+    QVERIFY(a->serverName().isEmpty());
+    QSignalSpy ready(b, &MemSocket::readyRead);
+    QCOMPARE(a->write("pipe"), 4);
+    QVERIFY(ready.wait(2000));
+    QCOMPARE(b->readAll(), QByteArray("pipe"));
+    b->write("back");
+    QVERIFY(spinUntil([&] { return a->bytesAvailable() == 4; }));
+    QCOMPARE(a->readAll(), QByteArray("back"));
+    delete a;
+    QVERIFY(spinUntil([&] { return b->state() == State::UnconnectedState; }));
+    delete b;
+}
+
+QTEST_GUILESS_MAIN(tst_MemSocket)
+#include "tst_memsocket.moc"
