@@ -1,0 +1,780 @@
+// Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
+// Go's nettest.TestConn, re-expressed for a Qt QIODevice driven by its event
+// loop and by blocking waits, for memu and memb, in one thread and across
+// threads (DESIGN.md: Deadlines; issue "Deadlines and the buffered network").
+//
+// Qt form of nettest's "close timeout": a QObject is closed only from its own
+// thread, so the peer closes from another thread and the blocked wait ends;
+// the thread-safe way to cut short a wait on the same socket is a deadline.
+#include <MemConn/MemServer>
+#include <MemConn/MemSocket>
+
+#include <QtCore/qrandom.h>
+#include <QtCore/qthread.h>
+#include <QtTest/qsignalspy.h>
+#include <QtTest/qtest.h>
+
+#include <atomic>
+#include <cstring>
+#include <string_view>
+#include <functional>
+#include <memory>
+
+#include "testutil.h"
+
+using State = QAbstractSocket::SocketState;
+using Error = QAbstractSocket::SocketError;
+
+namespace {
+const QDeadlineTimer past(0);   // expired from the start
+
+// Two connected ends through a server, on the given network.
+struct Conn
+{
+    explicit Conn(const QString &network)
+    {
+        const QString name = network + uniqueName("conf");
+        server.listen(name);
+        a.reset(new MemSocket);
+        a->connectToServer(name);
+        MemSocket *peer = server.nextPendingConnection();
+        peer->setParent(nullptr);
+        b.reset(peer);
+    }
+    MemServer server;
+    std::unique_ptr<MemSocket> a, b;
+};
+
+// Runs `body` in a new thread that owns `socket` meanwhile; the socket comes
+// back to the calling thread when the body returns.
+std::unique_ptr<QThread> runWith(MemSocket *socket, std::function<void(MemSocket *)> body)
+{
+    QThread *home = QThread::currentThread();
+    socket->moveToThread(nullptr);
+    std::unique_ptr<QThread> t(QThread::create([socket, home, body = std::move(body)] {
+        socket->moveToThread(QThread::currentThread());
+        body(socket);
+        socket->moveToThread(home);
+    }));
+    t->start();
+    return t;
+}
+
+std::unique_ptr<QThread> runThread(std::function<void()> body)
+{
+    std::unique_ptr<QThread> t(QThread::create(std::move(body)));
+    t->start();
+    return t;
+}
+
+// Reads exactly n bytes with blocking waits, or fewer on end of stream.
+QByteArray readBlocking(MemSocket *s, qint64 n, int msecs = 10000)
+{
+    QByteArray out;
+    while (out.size() < n) {
+        const QByteArray got = s->read(n - out.size());
+        if (!got.isEmpty()) {
+            out += got;
+            continue;
+        }
+        if (!s->waitForReadyRead(msecs))
+            break;
+    }
+    return out;
+}
+
+QByteArray readToEnd(MemSocket *s)
+{
+    QByteArray out;
+    for (;;) {
+        out += s->readAll();
+        if (s->state() != State::ConnectedState && s->bytesAvailable() == 0)
+            break;
+        if (!s->waitForReadyRead(10000) && s->state() == State::ConnectedState)
+            break;   // a real timeout: the caller's comparison fails
+    }
+    return out;
+}
+
+void addNetworkRows(bool withThreads)
+{
+    QTest::addColumn<QString>("network");
+    QTest::addColumn<bool>("threaded");
+    for (const char *net : {"memu:", "memb:"}) {
+        QTest::addRow("%s one thread", net) << QString::fromLatin1(net) << false;
+        if (withThreads)
+            QTest::addRow("%s two threads", net) << QString::fromLatin1(net) << true;
+    }
+}
+
+qint64 sum(const QSignalSpy &spy)
+{
+    qint64 total = 0;
+    for (const auto &args : spy)
+        total += args.at(0).toLongLong();
+    return total;
+}
+} // namespace
+
+class tst_Conformance : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void basicIO_data() { addNetworkRows(true); }
+    void basicIO();
+    void pingPong_data() { addNetworkRows(true); }
+    void pingPong();
+    void racyReads_data() { addNetworkRows(false); }
+    void racyReads();
+    void racyWrites_data() { addNetworkRows(false); }
+    void racyWrites();
+    void readTimeout_data() { addNetworkRows(false); }
+    void readTimeout();
+    void writeTimeout_data() { addNetworkRows(false); }
+    void writeTimeout();
+    void pastTimeout_data() { addNetworkRows(false); }
+    void pastTimeout();
+    void presentTimeout_data() { addNetworkRows(false); }
+    void presentTimeout();
+    void futureTimeout_data() { addNetworkRows(false); }
+    void futureTimeout();
+    void closeTimeout_data() { addNetworkRows(false); }
+    void closeTimeout();
+    void concurrentMethods_data() { addNetworkRows(false); }
+    void concurrentMethods();
+
+    void timeoutSignalOncePerSetterCall();
+    void movedDeadlineNeverFires();
+    void deadlinesOnUnconnectedSocket();
+    void waitForConnectedEndsAtWriteDeadline();
+    void waitForDisconnectedEndsAtReadDeadline();
+    void waitForBytesWrittenEndsAtWriteDeadline();
+    void ownTimeoutEarlierThanDeadline();
+    void setterCutsShortWaitPromptly();
+    void membMixedPairs();
+    void pairMoves();
+};
+
+void tst_Conformance::basicIO()
+{
+    QFETCH(QString, network);
+    QFETCH(bool, threaded);
+    Conn c(network);
+    QByteArray data(1 << 20, Qt::Uninitialized);
+    QRandomGenerator rng(42);
+    rng.fillRange(reinterpret_cast<quint32 *>(data.data()), data.size() / 4);
+
+    auto writeAll = [data](MemSocket *s) {
+        QRandomGenerator sizes(7);
+        for (qsizetype off = 0; off < data.size();) {
+            const qsizetype n = qMin<qsizetype>(sizes.bounded(1, 70000), data.size() - off);
+            if (s->write(data.mid(off, n)) != n)
+                return;
+            off += n;
+        }
+        s->close();
+    };
+    QByteArray got;
+    if (threaded) {
+        auto t = runWith(c.a.get(), writeAll);
+        got = readToEnd(c.b.get());
+        QVERIFY(t->wait(10000));
+    } else {
+        writeAll(c.a.get());
+        drainEvents();
+        got = readToEnd(c.b.get());
+    }
+    QCOMPARE(got.size(), data.size());
+    QVERIFY(got == data);
+    QCOMPARE(c.b->state(), State::UnconnectedState);
+    char x;
+    QCOMPARE(c.b->read(&x, 1), -1);
+}
+
+void tst_Conformance::pingPong()
+{
+    QFETCH(QString, network);
+    QFETCH(bool, threaded);
+    Conn c(network);
+    constexpr quint64 rounds = 1000;
+    if (threaded) {
+        // Each side reads the counter, increments it, writes it back, blocking.
+        auto player = [](MemSocket *s, quint64 start) {
+            quint64 n = start;
+            if (start == 0)
+                s->write(reinterpret_cast<const char *>(&n), sizeof n);
+            while (n < rounds) {
+                const QByteArray got = readBlocking(s, sizeof n);
+                if (got.size() != sizeof n)
+                    return n;
+                std::memcpy(&n, got.constData(), sizeof n);
+                ++n;
+                s->write(reinterpret_cast<const char *>(&n), sizeof n);
+            }
+            return n;
+        };
+        std::atomic<quint64> otherEnd{0};
+        auto t = runWith(c.a.get(), [&](MemSocket *s) { otherEnd = player(s, 1); });
+        const quint64 mine = player(c.b.get(), 0);
+        QVERIFY(t->wait(20000));
+        QVERIFY2(mine >= rounds && otherEnd >= rounds, qPrintable(QStringLiteral("%1 %2").arg(mine).arg(otherEnd.load())));
+    } else {
+        // Event-driven: every readyRead() increments and answers.
+        quint64 last = 0;
+        auto bounce = [&](MemSocket *s) {
+            while (s->bytesAvailable() >= qint64(sizeof last)) {
+                s->read(reinterpret_cast<char *>(&last), sizeof last);
+                if (last < rounds) {
+                    ++last;
+                    s->write(reinterpret_cast<const char *>(&last), sizeof last);
+                }
+            }
+        };
+        connect(c.a.get(), &MemSocket::readyRead, this, [&] { bounce(c.a.get()); });
+        connect(c.b.get(), &MemSocket::readyRead, this, [&] { bounce(c.b.get()); });
+        c.a->write(reinterpret_cast<const char *>(&last), sizeof last);
+        QVERIFY(spinUntil([&] { return last == rounds; }, 20000));
+    }
+}
+
+void tst_Conformance::racyReads()
+{
+    QFETCH(QString, network);
+    Conn c(network);
+    std::atomic<bool> stop{false};
+    std::atomic<qint64> written{0};
+    auto writer = runWith(c.b.get(), [&](MemSocket *s) {
+        quint32 seq = 0;
+        QDeadlineTimer until(300);
+        while (!until.hasExpired()) {
+            QByteArray frame(64, Qt::Uninitialized);
+            for (int i = 0; i < 16; ++i, ++seq)
+                std::memcpy(frame.data() + 4 * i, &seq, 4);
+            if (s->write(frame) != frame.size())
+                break;
+            written += frame.size();
+            QThread::usleep(20);
+        }
+    });
+    MemSocket *reader = c.a.get();
+    auto rearm = runThread([&] {
+        while (!stop) {
+            reader->setReadDeadline(QDeadlineTimer(1));
+            QThread::usleep(1000);
+        }
+    });
+    QByteArray got;
+    int timeouts = 0, otherErrors = 0;
+    QDeadlineTimer until(400);
+    char buf[999];
+    while (!until.hasExpired()) {
+        const qint64 n = reader->read(buf, sizeof buf);
+        if (n > 0) {
+            got.append(buf, n);
+        } else if (n < 0) {
+            (reader->error() == QAbstractSocket::SocketTimeoutError ? timeouts : otherErrors)++;
+            reader->waitForReadyRead(2);
+        } else if (!reader->waitForReadyRead(2)) {
+            if (reader->error() != QAbstractSocket::SocketTimeoutError)
+                ++otherErrors;
+        }
+    }
+    stop = true;
+    QVERIFY(rearm->wait(5000));
+    QVERIFY(writer->wait(5000));
+    reader->setReadDeadline(QDeadlineTimer::Forever);
+    got += readBlocking(reader, written - got.size(), 2000);
+    QCOMPARE(otherErrors, 0);
+    QVERIFY2(timeouts > 0, "the deadline never won a race");
+    QCOMPARE(qint64(got.size()), written.load());
+    for (qsizetype i = 0; i + 4 <= got.size(); i += 4) {
+        quint32 v;
+        std::memcpy(&v, got.constData() + i, 4);
+        if (v != quint32(i / 4))
+            QFAIL(qPrintable(QStringLiteral("corrupted at offset %1").arg(i)));
+    }
+    drainEvents();
+}
+
+void tst_Conformance::racyWrites()
+{
+    QFETCH(QString, network);
+    Conn c(network);
+    std::atomic<bool> stop{false};
+    MemSocket *writer = c.a.get();
+    auto rearm = runThread([&] {
+        while (!stop) {
+            writer->setWriteDeadline(QDeadlineTimer(1));
+            QThread::usleep(1000);
+        }
+    });
+    // Frames carry their sequence number: what arrives must be exactly the
+    // frames whose write() succeeded, in order, each whole.
+    QList<quint32> accepted;
+    int timeouts = 0, otherErrors = 0;
+    QDeadlineTimer until(300);
+    for (quint32 seq = 0; !until.hasExpired(); ++seq) {
+        QByteArray frame(40, char(seq));
+        std::memcpy(frame.data(), &seq, 4);
+        const qint64 n = writer->write(frame);
+        if (n == frame.size())
+            accepted.append(seq);
+        else if (n < 0 && writer->error() == QAbstractSocket::SocketTimeoutError)
+            ++timeouts;
+        else
+            ++otherErrors;
+        if (seq % 64 == 0)
+            c.b->readAll();   // keep the peer's queue small; checked below
+    }
+    stop = true;
+    QVERIFY(rearm->wait(5000));
+    QCOMPARE(otherErrors, 0);
+    QVERIFY2(timeouts > 0, "the deadline never won a race");
+    QVERIFY(!accepted.isEmpty());
+    writer->setWriteDeadline(QDeadlineTimer::Forever);
+    // Re-run with checking: a fresh pair, every frame verified.
+    Conn d(QStringLiteral("memu:"));
+    stop = false;
+    MemSocket *w2 = d.a.get();
+    auto rearm2 = runThread([&] {
+        while (!stop) {
+            w2->setWriteDeadline(QDeadlineTimer(1));
+            QThread::usleep(1000);
+        }
+    });
+    QList<quint32> ok;
+    for (quint32 seq = 0; seq < 20000; ++seq) {
+        QByteArray frame(40, char(seq));
+        std::memcpy(frame.data(), &seq, 4);
+        if (w2->write(frame) == frame.size())
+            ok.append(seq);
+    }
+    stop = true;
+    QVERIFY(rearm2->wait(5000));
+    const QByteArray got = d.b->readAll();
+    QCOMPARE(got.size(), ok.size() * 40);
+    for (qsizetype i = 0; i < ok.size(); ++i) {
+        quint32 v;
+        std::memcpy(&v, got.constData() + i * 40, 4);
+        QCOMPARE(v, ok.at(i));
+        QCOMPARE(got.at(i * 40 + 39), char(ok.at(i)));
+    }
+    drainEvents();
+}
+
+void tst_Conformance::readTimeout()
+{
+    QFETCH(QString, network);
+    Conn c(network);
+    drainEvents();
+    c.b->write("kept");
+    QSignalSpy errors(c.a.get(), &MemSocket::errorOccurred);
+    c.a->setReadDeadline(past);
+    QCOMPARE(errors.size(), 0);   // through the event loop
+    char buf[8];
+    QCOMPARE(c.a->read(buf, sizeof buf), -1);
+    QCOMPARE(c.a->error(), QAbstractSocket::SocketTimeoutError);
+    QVERIFY(c.a->errorString().contains(QStringLiteral("deadline")));
+    QCOMPARE(c.a->bytesAvailable(), 0);
+    QVERIFY(c.a->readAll().isEmpty());
+    QVERIFY(!c.a->canReadLine());
+    QElapsedTimer t;
+    t.start();
+    QVERIFY(!c.a->waitForReadyRead(5000));
+    QVERIFY(t.elapsed() < 1000);
+    // Writes still work.
+    QCOMPARE(c.a->write("out"), 3);
+    QVERIFY(spinUntil([&] { return c.b->bytesAvailable() == 3; }));
+    drainEvents();
+    QCOMPARE(errors.size(), 1);
+    QCOMPARE(errors.at(0).at(0).value<Error>(), QAbstractSocket::SocketTimeoutError);
+    QCOMPARE(c.a->state(), State::ConnectedState);
+    // Nothing was dropped.
+    c.a->setReadDeadline(QDeadlineTimer::Forever);
+    QCOMPARE(c.a->readAll(), QByteArray("kept"));
+}
+
+void tst_Conformance::writeTimeout()
+{
+    QFETCH(QString, network);
+    Conn c(network);
+    drainEvents();
+    QSignalSpy errors(c.a.get(), &MemSocket::errorOccurred);
+    c.a->setWriteDeadline(past);
+    QCOMPARE(c.a->write("no"), -1);
+    QCOMPARE(c.a->error(), QAbstractSocket::SocketTimeoutError);
+    QCOMPARE(static_cast<QIODevice *>(c.a.get())->write("no", 2), -1);
+    QElapsedTimer t;
+    t.start();
+    QVERIFY(!c.a->waitForBytesWritten(5000));
+    QVERIFY(t.elapsed() < 1000);
+    // Reads still work.
+    c.b->write("in");
+    QVERIFY(c.a->bytesAvailable() == 2 || c.a->waitForReadyRead(1000));
+    QCOMPARE(c.a->readAll(), QByteArray("in"));
+    drainEvents();
+    QCOMPARE(errors.size(), 1);
+    QCOMPARE(c.b->bytesAvailable(), 0);   // the refused writes left nothing behind
+    c.a->setWriteDeadline(QDeadlineTimer::Forever);
+    QCOMPARE(c.a->write("yes"), 3);
+    QVERIFY(spinUntil([&] { return c.b->bytesAvailable() == 3; }));
+}
+
+void tst_Conformance::pastTimeout()
+{
+    QFETCH(QString, network);
+    Conn c(network);
+    drainEvents();
+    QSignalSpy errors(c.a.get(), &MemSocket::errorOccurred);
+    c.b->write("waiting");
+    c.a->setDeadline(past);
+    QCOMPARE(c.a->readDeadline(), c.a->writeDeadline());
+    QCOMPARE(c.a->write("x"), -1);
+    QCOMPARE(c.a->read(1), QByteArray());
+    QCOMPARE(c.a->error(), QAbstractSocket::SocketTimeoutError);
+    drainEvents();
+    QCOMPARE(errors.size(), 1);   // one setter call, one signal
+    c.a->setDeadline(QDeadlineTimer::Forever);
+    QVERIFY(c.a->readDeadline().isForever());
+    QCOMPARE(c.a->readAll(), QByteArray("waiting"));
+    QCOMPARE(c.a->write("round"), 5);
+    QVERIFY(spinUntil([&] { return c.b->bytesAvailable() == 5; }));
+    c.b->write(c.b->readAll() + " trip");
+    QVERIFY(spinUntil([&] { return c.a->bytesAvailable() == 10; }));
+    QCOMPARE(c.a->readAll(), QByteArray("round trip"));
+}
+
+void tst_Conformance::presentTimeout()
+{
+    QFETCH(QString, network);
+    Conn c(network);
+    MemSocket *s = c.a.get();
+    QElapsedTimer t;
+    std::atomic<qint64> setAt{0};
+    t.start();
+    auto setter = runThread([&] {
+        QThread::msleep(50);
+        setAt = t.elapsed();
+        s->setReadDeadline(QDeadlineTimer(0));   // now
+    });
+    QVERIFY(!s->waitForReadyRead(10000));
+    const qint64 latency = t.elapsed() - setAt;
+    QVERIFY(setter->wait(5000));
+    QVERIFY2(latency < 100, qPrintable(QString::number(latency)));
+    QCOMPARE(s->error(), QAbstractSocket::SocketTimeoutError);
+
+    // The same for a writer blocked until the peer reads (memu).
+    s->setReadDeadline(QDeadlineTimer::Forever);
+    if (network == QStringLiteral("memu:")) {
+        s->write("unread");
+        t.restart();
+        auto setter2 = runThread([&] {
+            QThread::msleep(50);
+            setAt = t.elapsed();
+            s->setWriteDeadline(QDeadlineTimer(0));
+        });
+        QVERIFY(!s->waitForBytesWritten(10000));
+        const qint64 latency2 = t.elapsed() - setAt;
+        QVERIFY(setter2->wait(5000));
+        QVERIFY2(latency2 < 100, qPrintable(QString::number(latency2)));
+    }
+    drainEvents();
+}
+
+void tst_Conformance::futureTimeout()
+{
+    QFETCH(QString, network);
+    Conn c(network);
+    QSignalSpy errors(c.a.get(), &MemSocket::errorOccurred);
+    c.a->setReadDeadline(QDeadlineTimer(100));
+    QElapsedTimer t;
+    t.start();
+    QVERIFY(!c.a->waitForReadyRead(10000));
+    QVERIFY2(t.elapsed() >= 90 && t.elapsed() < 1000, qPrintable(QString::number(t.elapsed())));
+    QCOMPARE(c.a->error(), QAbstractSocket::SocketTimeoutError);
+    QVERIFY(spinUntil([&] { return errors.size() == 1; }));
+    c.a->setReadDeadline(QDeadlineTimer::Forever);
+    c.a->write("ping");
+    QVERIFY(spinUntil([&] { return c.b->bytesAvailable() == 4; }));
+    c.b->write("pong");
+    QVERIFY(c.a->bytesAvailable() == 4 || c.a->waitForReadyRead(1000));
+    QCOMPARE(c.a->readAll(), QByteArray("pong"));
+    drainEvents();
+    QCOMPARE(errors.size(), 1);
+}
+
+void tst_Conformance::closeTimeout()
+{
+    QFETCH(QString, network);
+    Conn c(network);
+    QElapsedTimer t;
+    std::atomic<qint64> closedAt{0};
+    t.start();
+    c.a->setDeadline(QDeadlineTimer::Forever);
+    auto closer = runWith(c.b.get(), [&](MemSocket *s) {
+        QThread::msleep(50);
+        closedAt = t.elapsed();
+        s->close();
+    });
+    QVERIFY(!c.a->waitForReadyRead(10000));
+    QVERIFY2(t.elapsed() - closedAt < 100, qPrintable(QString::number(t.elapsed() - closedAt)));
+    QVERIFY(closer->wait(5000));
+    QCOMPARE(c.a->state(), State::UnconnectedState);
+    QCOMPARE(c.a->error(), QAbstractSocket::RemoteHostClosedError);
+
+    // A writer blocked until its peer reads is released by the peer's close too.
+    Conn d(network);
+    if (network == QStringLiteral("memu:")) {
+        d.a->write("never read");
+        t.restart();
+        auto closer2 = runWith(d.b.get(), [&](MemSocket *s) {
+            QThread::msleep(50);
+            closedAt = t.elapsed();
+            s->close();
+        });
+        QVERIFY(!d.a->waitForBytesWritten(10000));
+        QVERIFY2(t.elapsed() - closedAt < 100, qPrintable(QString::number(t.elapsed() - closedAt)));
+        QVERIFY(closer2->wait(5000));
+    }
+}
+
+void tst_Conformance::concurrentMethods()
+{
+    QFETCH(QString, network);
+    Conn c(network);
+    MemSocket *a = c.a.get();
+    MemSocket *b = c.b.get();
+    std::atomic<bool> stop{false};
+    std::atomic<int> names{0};
+    auto io = [&stop](MemSocket *s) {
+        quint64 rounds = 0;
+        while (!stop) {
+            s->write(QByteArray(1 + int(rounds % 300), 'c'));
+            s->readAll();
+            char buf[64];
+            s->read(buf, sizeof buf);
+            s->waitForReadyRead(1);
+            s->bytesToWrite();
+            ++rounds;
+        }
+        s->setDeadline(QDeadlineTimer::Forever);
+    };
+    auto ta = runWith(a, io);
+    auto tb = runWith(b, io);
+    auto setters = runThread([&] {
+        QRandomGenerator rng(3);
+        while (!stop) {
+            MemSocket *s = rng.bounded(2) ? a : b;
+            switch (rng.bounded(4)) {
+            case 0: s->setDeadline(QDeadlineTimer(rng.bounded(3))); break;
+            case 1: s->setReadDeadline(QDeadlineTimer::Forever); break;
+            case 2: s->setWriteDeadline(QDeadlineTimer(rng.bounded(2))); break;
+            default: s->setDeadline(QDeadlineTimer::Forever); break;
+            }
+            QThread::usleep(200);
+        }
+    });
+    auto getters = runThread([&] {
+        while (!stop) {
+            if (!a->localName().isEmpty() && a->peerName() == b->localName())
+                ++names;
+            (void)a->readDeadline();
+            (void)b->writeDeadline();
+            QThread::usleep(100);
+        }
+    });
+    QThread::msleep(300);
+    stop = true;
+    for (auto *t : {ta.get(), tb.get(), setters.get(), getters.get()})
+        QVERIFY(t->wait(10000));
+    QVERIFY(names > 0);
+    a->setDeadline(QDeadlineTimer::Forever);
+    b->setDeadline(QDeadlineTimer::Forever);
+    drainEvents();
+    b->readAll();
+    a->readAll();
+    QCOMPARE(a->state(), State::ConnectedState);
+    a->write("after");
+    QVERIFY(spinUntil([&] { return b->bytesAvailable() == 5; }));
+    QCOMPARE(b->readAll(), QByteArray("after"));
+}
+
+void tst_Conformance::timeoutSignalOncePerSetterCall()
+{
+    Conn c(QStringLiteral("memu:"));
+    QSignalSpy errors(c.a.get(), &MemSocket::errorOccurred);
+    c.a->setReadDeadline(QDeadlineTimer(30));
+    QTest::qWait(150);
+    QCOMPARE(errors.size(), 1);
+    c.a->setWriteDeadline(past);
+    c.a->setReadDeadline(past);
+    QVERIFY(spinUntil([&] { return errors.size() == 3; }));
+    c.a->setDeadline(QDeadlineTimer(20));
+    QTest::qWait(100);
+    QCOMPARE(errors.size(), 4);   // one call, one signal, though both deadlines passed
+    for (const auto &e : errors)
+        QCOMPARE(e.at(0).value<Error>(), QAbstractSocket::SocketTimeoutError);
+    QCOMPARE(c.a->state(), State::ConnectedState);
+    QTest::qWait(50);
+    QCOMPARE(errors.size(), 4);
+}
+
+void tst_Conformance::movedDeadlineNeverFires()
+{
+    Conn c(QStringLiteral("memu:"));
+    QSignalSpy errors(c.a.get(), &MemSocket::errorOccurred);
+    c.a->setReadDeadline(QDeadlineTimer(40));
+    c.a->setReadDeadline(QDeadlineTimer::Forever);
+    c.a->setWriteDeadline(QDeadlineTimer(40));
+    c.a->setWriteDeadline(QDeadlineTimer(10000));
+    QTest::qWait(120);
+    QCOMPARE(errors.size(), 0);
+    QCOMPARE(c.a->write("fine"), 4);
+}
+
+void tst_Conformance::deadlinesOnUnconnectedSocket()
+{
+    MemSocket s;
+    QSignalSpy errors(&s, &MemSocket::errorOccurred);
+    s.setDeadline(past);
+    QVERIFY(s.readDeadline().hasExpired());
+    drainEvents();
+    QCOMPARE(errors.size(), 0);   // only a connected socket is told
+    s.setDeadline(QDeadlineTimer::Forever);
+    QVERIFY(s.writeDeadline().isForever());
+}
+
+void tst_Conformance::waitForConnectedEndsAtWriteDeadline()
+{
+    const QString name = uniqueName("wfc-deadline");
+    MemServer server;
+    QVERIFY(server.listen(name));
+    server.pauseAccepting();
+    MemSocket s;
+    s.connectToServer(name);
+    s.setWriteDeadline(QDeadlineTimer(50));
+    QElapsedTimer t;
+    t.start();
+    QVERIFY(!s.waitForConnected(10000));
+    QVERIFY2(t.elapsed() >= 45 && t.elapsed() < 1000, qPrintable(QString::number(t.elapsed())));
+    QCOMPARE(s.error(), QAbstractSocket::SocketTimeoutError);
+    QCOMPARE(s.state(), State::UnconnectedState);
+}
+
+void tst_Conformance::waitForDisconnectedEndsAtReadDeadline()
+{
+    Conn c(QStringLiteral("memu:"));
+    c.a->setReadDeadline(QDeadlineTimer(50));
+    QElapsedTimer t;
+    t.start();
+    QVERIFY(!c.a->waitForDisconnected(10000));
+    QVERIFY2(t.elapsed() >= 45 && t.elapsed() < 1000, qPrintable(QString::number(t.elapsed())));
+    QCOMPARE(c.a->state(), State::ConnectedState);
+    c.a->setReadDeadline(QDeadlineTimer::Forever);
+    c.b->close();
+    QVERIFY(c.a->waitForDisconnected(1000));
+    QCOMPARE(c.a->state(), State::UnconnectedState);
+}
+
+void tst_Conformance::waitForBytesWrittenEndsAtWriteDeadline()
+{
+    Conn c(QStringLiteral("memu:"));
+    c.a->write("pending");
+    c.a->setWriteDeadline(QDeadlineTimer(50));
+    QElapsedTimer t;
+    t.start();
+    QVERIFY(!c.a->waitForBytesWritten(10000));
+    QVERIFY2(t.elapsed() >= 45 && t.elapsed() < 1000, qPrintable(QString::number(t.elapsed())));
+    QCOMPARE(c.a->bytesToWrite(), 7);   // nothing dropped
+    c.a->setWriteDeadline(QDeadlineTimer::Forever);
+    c.b->readAll();
+    QVERIFY(c.a->waitForBytesWritten(0));
+}
+
+void tst_Conformance::ownTimeoutEarlierThanDeadline()
+{
+    Conn c(QStringLiteral("memu:"));
+    c.a->setReadDeadline(QDeadlineTimer(5000));
+    QElapsedTimer t;
+    t.start();
+    QVERIFY(!c.a->waitForReadyRead(40));
+    QVERIFY(t.elapsed() < 1000);
+    QCOMPARE(c.a->error(), QAbstractSocket::SocketTimeoutError);
+    c.b->write("ok");
+    QCOMPARE(c.a->readAll(), QByteArray("ok"));   // the deadline has not passed
+}
+
+void tst_Conformance::setterCutsShortWaitPromptly()
+{
+    // Twenty measurements of the cross-thread setter's latency.
+    Conn c(QStringLiteral("memu:"));
+    MemSocket *s = c.a.get();
+    qint64 worst = 0;
+    for (int i = 0; i < 20; ++i) {
+        s->setReadDeadline(QDeadlineTimer::Forever);
+        QElapsedTimer t;
+        std::atomic<qint64> setAt{0};
+        t.start();
+        auto setter = runThread([&] {
+            QThread::msleep(5);
+            setAt = t.nsecsElapsed();
+            s->setReadDeadline(QDeadlineTimer(0));
+        });
+        QVERIFY(!s->waitForReadyRead(10000));
+        worst = qMax(worst, t.nsecsElapsed() - setAt);
+        QVERIFY(setter->wait(5000));
+    }
+    qInfo("worst setter-to-return latency: %lld us", worst / 1000);
+    QVERIFY2(worst < 100'000'000, qPrintable(QString::number(worst)));
+    drainEvents();
+}
+
+void tst_Conformance::membMixedPairs()
+{
+    for (const auto &[serverNet, clientNet] : {std::pair{"memb:", "memu:"}, std::pair{"memu:", "memb:"}}) {
+        const QString name = uniqueName("mixed");
+        MemServer server;
+        QVERIFY(server.listen(QLatin1StringView(serverNet) + name));
+        MemSocket client;
+        client.connectToServer(QLatin1StringView(clientNet) + name);
+        MemSocket *peer = server.nextPendingConnection();
+        QVERIFY(peer);
+        QCOMPARE(client.isBuffered(), clientNet == std::string_view("memb:"));
+        QCOMPARE(peer->isBuffered(), serverNet == std::string_view("memb:"));
+        QCOMPARE(peer->fullServerName(), QLatin1StringView(serverNet) + name);
+        QCOMPARE(client.fullServerName(), QLatin1StringView(clientNet) + name);
+        drainEvents();
+        QSignalSpy cw(&client, &MemSocket::bytesWritten), pw(peer, &MemSocket::bytesWritten);
+        client.write("from client");
+        peer->write("from peer");
+        drainEvents();
+        // A buffered end hears of its write at once; an unbuffered end when read.
+        QCOMPARE(sum(cw), client.isBuffered() ? 11 : 0);
+        QCOMPARE(sum(pw), peer->isBuffered() ? 9 : 0);
+        QCOMPARE(client.bytesToWrite(), client.isBuffered() ? 0 : 11);
+        QCOMPARE(peer->bytesToWrite(), peer->isBuffered() ? 0 : 9);
+        QCOMPARE(peer->readAll(), QByteArray("from client"));
+        QCOMPARE(client.readAll(), QByteArray("from peer"));
+        drainEvents();
+        QCOMPARE(sum(cw), 11);
+        QCOMPARE(sum(pw), 9);
+        QCOMPARE(client.bytesToWrite(), 0);
+    }
+}
+
+void tst_Conformance::pairMoves()
+{
+    auto [a, b] = MemSocket::createPair();
+    std::unique_ptr<MemSocket> ga(a), gb(b);
+    QVERIFY(!a->isBuffered());
+    auto t = runWith(b, [](MemSocket *s) {
+        const QByteArray got = readBlocking(s, 5);
+        s->write(got.toUpper());
+    });
+    a->write("hello");
+    QCOMPARE(readBlocking(a, 5), QByteArray("HELLO"));
+    QVERIFY(t->wait(5000));
+}
+
+QTEST_GUILESS_MAIN(tst_Conformance)
+#include "tst_conformance.moc"
