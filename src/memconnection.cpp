@@ -4,12 +4,55 @@
 #include "memsocket.h"
 
 #include <QtCore/qcoreapplication.h>
+#include <QtCore/qthread.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstring>
 
 namespace MemConnPrivate {
+
+namespace {
+struct Chain
+{
+    QVarLengthArray<std::pair<std::shared_ptr<Connection>, int>, 16> queue;
+    int budget = 256;
+};
+thread_local Chain chainStorage;
+thread_local Chain *currentChain = nullptr;
+} // namespace
+
+DeliveryScope::DeliveryScope() : m_outermost(currentChain == nullptr)
+{
+    if (m_outermost)
+        currentChain = &chainStorage;
+}
+
+DeliveryScope::~DeliveryScope()
+{
+    if (!m_outermost)
+        return;
+    Chain *chain = currentChain;
+    for (qsizetype i = 0; i < chain->queue.size(); ++i) {
+        auto [conn, which] = std::move(chain->queue[i]);
+        MemSocket *socket;
+        {
+            std::lock_guard lock(conn->mutex);
+            End &e = conn->end[which];
+            socket = e.socket;
+            if (!socket || !e.eventPosted)
+                continue;
+            if (socket->thread() != QThread::currentThread()) {   // moved meanwhile
+                QCoreApplication::postEvent(socket, new QEvent(notifyEventType()));
+                continue;
+            }
+        }
+        deliver(socket);
+    }
+    chain->queue.clear();
+    chain->budget = 256;
+    currentChain = nullptr;
+}
 
 QEvent::Type notifyEventType()
 {
@@ -41,6 +84,23 @@ void Stream::append(QByteArray &&bytes)
     queued += bytes.size();
     unread += bytes.size();
     chunks.append(std::move(bytes));
+}
+
+void Stream::append(const char *data, qint64 size)
+{
+    // A chunk only this stream holds (not one shared with a writer's
+    // QByteArray) takes small writes in place: no allocation per write.
+    constexpr qint64 kSmall = 1024, kChunkLimit = 64 * 1024;
+    if (size <= kSmall && head < chunks.size()) {
+        QByteArray &tail = chunks.last();
+        if (tail.isDetached() && tail.size() + size <= kChunkLimit) {
+            tail.append(data, qsizetype(size));
+            queued += size;
+            unread += size;
+            return;
+        }
+    }
+    append(QByteArray(data, qsizetype(size)));
 }
 
 qint64 Stream::take(char *out, qint64 max)
@@ -113,10 +173,18 @@ void Connection::notify(int which, unsigned reasons)
 {
     End &e = end[which];
     e.pending |= reasons;
-    if (!e.eventPosted && e.socket) {
-        e.eventPosted = true;
-        QCoreApplication::postEvent(e.socket, new QEvent(notifyEventType()));
+    if (e.eventPosted || !e.socket)
+        return;
+    if (!e.wantsWritten && (e.pending & ~unsigned(NotifyWritten)) == 0)
+        return;   // only bytesWritten() to tell, and nothing listens: the count waits in credit
+    e.eventPosted = true;
+    Chain *chain = currentChain;
+    if (chain && chain->budget > 0 && e.socket->thread() == QThread::currentThread()) {
+        --chain->budget;
+        chain->queue.append({shared_from_this(), which});
+        return;
     }
+    QCoreApplication::postEvent(e.socket, new QEvent(notifyEventType()));
 }
 
 bool waitOn(std::condition_variable &cond, int &waiters, std::unique_lock<std::mutex> &lock,

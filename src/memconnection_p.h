@@ -17,6 +17,7 @@
 #include <QtCore/qvarlengtharray.h>
 
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 
 class MemSocket;
@@ -53,6 +54,7 @@ struct Stream
     qint64 unread = 0;           // handed over, not yet read by the reader's application
 
     void append(QByteArray &&bytes);
+    void append(const char *data, qint64 size);   // small writes join the last chunk
     qint64 take(char *out, qint64 max);
     QByteArray takeAll();
     qint64 indexOf(char c, qint64 limit) const;  // offset among the queued bytes, or -1
@@ -68,11 +70,12 @@ struct End
     bool buffered = false;        // this end writes on memb
     qint64 credit = 0;            // bytes for this end's next bytesWritten()
     quint64 id = 0;
+    bool wantsWritten = false;    // something is connected to the socket's bytesWritten()
 };
 
 enum class Phase { Connecting, Connected, Refused, Abandoned };
 
-class Connection
+class Connection : public std::enable_shared_from_this<Connection>
 {
 public:
     std::mutex mutex;
@@ -92,6 +95,25 @@ public:
     }
     // Waits until woken or `deadline` passes; false once it has passed.
     bool waitUntil(std::unique_lock<std::mutex> &lock, QDeadlineTimer deadline);
+};
+
+// Delivers a socket's pending notification (memsocket.cpp).
+void deliver(MemSocket *socket);
+
+// While a thread delivers a MemConn notification, notifications it raises
+// for sockets of the same thread join this turn of its event loop instead of
+// posting an event each: they are delivered after the current handler
+// returns (never inside the writer's call stack), up to a budget of hops per
+// turn, after which they are posted as usual so the event loop is never starved.
+class DeliveryScope
+{
+public:
+    DeliveryScope();
+    ~DeliveryScope();
+    Q_DISABLE_COPY_MOVE(DeliveryScope)
+
+private:
+    bool m_outermost;
 };
 
 // Shared by Connection and the server's Listener.

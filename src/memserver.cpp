@@ -23,7 +23,7 @@ MemServerPrivate::Arrival MemServerPrivate::materialize()
         listener->arrived.pop_front();
         ++listener->listed;   // keeps the backlog's count until syncPending()
     }
-    a.socket = new MemSocket(q);
+    a.socket = new MemSocket(holderForNewSocket());
     a.socket->d->serverName = serverName;
     a.socket->d->addr = addr;
     a.socket->d->attach(a.connection, 1);
@@ -79,6 +79,26 @@ void MemServerPrivate::release(const std::shared_ptr<Connection> &connection, Me
         }
     }
     socket->d->processNotification();
+}
+
+QObject *MemServerPrivate::holderForNewSocket()
+{
+    constexpr int kHolderSize = 1024;
+    if (!holder || holder->children >= kHolderSize) {
+        holder = nullptr;
+        for (SocketHolder *h : std::as_const(holders)) {
+            if (h->children < kHolderSize / 2) {
+                holder = h;
+                break;
+            }
+        }
+        if (!holder) {
+            holder = new SocketHolder(q);
+            QObject::connect(holder, &QObject::destroyed, q, [this, h = holder] { holders.removeOne(h); });
+            holders.append(holder);
+        }
+    }
+    return holder;
 }
 
 void MemServerPrivate::setError(QAbstractSocket::SocketError e, const QString &text)
@@ -295,6 +315,7 @@ void MemServer::addPendingConnection(MemSocket *socket)
 bool MemServer::event(QEvent *event)
 {
     if (event->type() == MemConnPrivate::notifyEventType()) {
+        MemConnPrivate::DeliveryScope scope;
         d->processArrivals();
         return true;
     }

@@ -5,6 +5,7 @@
 #include "memsocket_p.h"
 
 #include <QtCore/qcoreapplication.h>
+#include <QtCore/qmetaobject.h>
 #include <QtCore/qthread.h>
 
 #include <chrono>
@@ -58,6 +59,7 @@ void MemSocketPrivate::connectToServer(QIODevice::OpenMode mode)
     c->name = addr.name;
     c->end[0].socket = q;
     c->end[0].buffered = addr.buffered;
+    c->end[0].wantsWritten = writtenReceivers.load() > 0;
     c->end[0].id = nextEndId();
     c->end[1].id = nextEndId();
     bool connectedNow = false;
@@ -118,6 +120,7 @@ void MemSocketPrivate::attach(std::shared_ptr<Connection> connection, int which)
         std::lock_guard lock(connection->mutex);
         End &e = connection->end[which];
         e.socket = q;
+        e.wantsWritten = writtenReceivers.load() > 0;
         if (connection->stream[other].queued > 0)
             e.pending |= NotifyData;
         if (connection->end[other].closed)
@@ -199,6 +202,21 @@ void MemSocketPrivate::peerClosed()
     setState(Socket::UnconnectedState);
     Q_EMIT q->readChannelFinished();
     Q_EMIT q->disconnected();
+}
+
+void MemSocketPrivate::setWantsWritten(bool wanted)
+{
+    std::shared_ptr<Connection> c;
+    int which;
+    {
+        std::lock_guard lock(deadlineMutex);
+        c = conn;
+        which = me;
+    }
+    if (!c)
+        return;
+    std::lock_guard lock(c->mutex);
+    c->end[which].wantsWritten = wanted;
 }
 
 void MemSocketPrivate::leavePendingList()
@@ -314,16 +332,16 @@ bool MemSocketPrivate::canWrite()
     return true;
 }
 
-qint64 MemSocketPrivate::push(QByteArray &&bytes)
+template <typename Append>
+qint64 MemSocketPrivate::pushWith(qint64 n, Append append)
 {
-    const qint64 n = bytes.size();
     if (n == 0)
         return 0;
     const int other = 1 - me;
     {
         std::lock_guard lock(conn->mutex);
         if (!conn->end[other].closed) {
-            conn->stream[me].append(std::move(bytes));
+            append(conn->stream[me]);
             conn->notify(other, NotifyData);
             if (addr.buffered) {
                 conn->end[me].credit += n;
@@ -336,6 +354,16 @@ qint64 MemSocketPrivate::push(QByteArray &&bytes)
     setError(Socket::RemoteHostClosedError,
              address() + QStringLiteral(": cannot write, the remote end closed the connection"));
     return -1;
+}
+
+qint64 MemSocketPrivate::push(QByteArray &&bytes)
+{
+    return pushWith(bytes.size(), [&bytes](Stream &s) { s.append(std::move(bytes)); });
+}
+
+qint64 MemSocketPrivate::push(const char *data, qint64 size)
+{
+    return pushWith(size, [data, size](Stream &s) { s.append(data, size); });
 }
 
 bool MemSocketPrivate::canRead()
@@ -902,7 +930,7 @@ qint64 MemSocket::write(const char *data, qint64 size)
     }
     if (!d->canWrite())
         return -1;
-    return d->push(QByteArray(data, size));
+    return d->push(data, size);
 }
 
 qint64 MemSocket::write(const char *data)
@@ -933,12 +961,13 @@ qint64 MemSocket::writeData(const char *data, qint64 size)
 {
     if (!d->canWrite())
         return -1;
-    return d->push(QByteArray(data, size));
+    return d->push(data, size);
 }
 
 bool MemSocket::event(QEvent *event)
 {
     if (event->type() == MemConnPrivate::notifyEventType()) {
+        MemConnPrivate::DeliveryScope scope;
         d->processNotification();
         return true;
     }
@@ -948,8 +977,33 @@ bool MemSocket::event(QEvent *event)
 void MemSocket::timerEvent(QTimerEvent *event)
 {
     if (event->timerId() == d->timerId) {
+        MemConnPrivate::DeliveryScope scope;
         d->checkDeadlines();
         return;
     }
     QIODevice::timerEvent(event);
+}
+
+void MemSocket::connectNotify(const QMetaMethod &signal)
+{
+    if (signal == QMetaMethod::fromSignal(&QIODevice::bytesWritten)
+        && d->writtenReceivers.fetch_add(1) == 0)
+        d->setWantsWritten(true);
+    QIODevice::connectNotify(signal);
+}
+
+void MemSocket::disconnectNotify(const QMetaMethod &signal)
+{
+    // An invalid signal means "all": recount from Qt's own bookkeeping.
+    if (!signal.isValid() || signal == QMetaMethod::fromSignal(&QIODevice::bytesWritten)) {
+        const bool wanted = isSignalConnected(QMetaMethod::fromSignal(&QIODevice::bytesWritten));
+        d->writtenReceivers = wanted ? 1 : 0;
+        d->setWantsWritten(wanted);
+    }
+    QIODevice::disconnectNotify(signal);
+}
+
+void MemConnPrivate::deliver(MemSocket *socket)
+{
+    MemSocketPrivate::get(socket)->processNotification();
 }

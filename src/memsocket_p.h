@@ -14,6 +14,7 @@ public:
     using Connection = MemConnPrivate::Connection;
 
     explicit MemSocketPrivate(MemSocket *q) : q(q) {}
+    static MemSocketPrivate *get(MemSocket *socket) { return socket->d.get(); }
 
     // Connecting and closing (socket's thread).
     void connectToServer(QIODevice::OpenMode mode);
@@ -24,6 +25,7 @@ public:
     void closeConnection();            // close(), abort(), disconnectFromServer()
     void peerClosed();
     void leavePendingList();
+    void setWantsWritten(bool wanted);
     void fail(QAbstractSocket::SocketError error, const QString &text);
 
     // Notifications (socket's thread).
@@ -36,6 +38,9 @@ public:
     // Data.
     bool canWrite();
     qint64 push(QByteArray &&bytes);
+    qint64 push(const char *data, qint64 size);
+    template <typename Append>
+    qint64 pushWith(qint64 size, Append append);
     bool canRead();
     qint64 pull(char *data, qint64 maxSize, bool line);
 
@@ -74,6 +79,7 @@ public:
     bool peerBuffered = false;
     bool pair = false;
     MemServer *pendingIn = nullptr;    // the server whose pending list holds this socket
+    std::atomic<int> writtenReceivers{0};   // connections to bytesWritten()
 
     // Deadlines. deadlinesSet keeps the hot path free of locks when unused.
     struct Watch

@@ -82,7 +82,9 @@ void tst_MemServer::pendingSocketsAreChildrenOfTheServer()
     client.connectToServer(name);
     QPointer<MemSocket> taken = server->nextPendingConnection();
     QVERIFY(taken);
-    QCOMPARE(taken->parent(), server.get());
+    QVERIFY(taken->parent());
+    QCOMPARE(taken->parent()->parent(), server.get());   // through a holder
+    QCOMPARE(taken->thread(), server->thread());
     QSignalSpy gone(&client, &MemSocket::disconnected);
     server.reset();   // children go with the server, as with QTcpServer
     QVERIFY(!taken);

@@ -21,8 +21,10 @@ class MemServerPrivate;
       name "chat"; the prefix only chooses the network of this server's
       sockets. A client of either network reaches it.
     - Incoming connections become MemSocket objects created in the server's
-      thread as children of the server: they are deleted with the server unless
-      reparented (as QTcpServer does). newConnection() is emitted through the
+      thread and owned by it, as QTcpServer's are: they are deleted with the
+      server unless reparented, and follow it to another thread. Their
+      parent() is an internal holder object, a child of the server, so that
+      closing one costs the same with a million connections open as with one. newConnection() is emitted through the
       server's event loop, once per connection, after incomingConnection().
       hasPendingConnections() is true as soon as a client is connected, and
       nextPendingConnection() may take it before newConnection() is emitted

@@ -171,6 +171,8 @@ protected:
     qint64 writeData(const char *data, qint64 size) override;
     bool event(QEvent *event) override;
     void timerEvent(QTimerEvent *event) override;
+    void connectNotify(const QMetaMethod &signal) override;
+    void disconnectNotify(const QMetaMethod &signal) override;
 
 private:
     friend class MemSocketPrivate;

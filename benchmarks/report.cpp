@@ -1,0 +1,213 @@
+// Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
+#include "report.h"
+
+#include <QtCore/qfile.h>
+#include <QtCore/qstringlist.h>
+#include <QtCore/qtextstream.h>
+
+#include <cmath>
+
+namespace {
+constexpr Kind kinds[] = {Kind::Memu, Kind::Memb, Kind::Tcp, Kind::Local};
+
+QString ns(double v)
+{
+    if (v <= 0)
+        return QStringLiteral("-");
+    if (v >= 1e6)
+        return QString::number(v / 1e6, 'f', 2) + QStringLiteral(" ms");
+    if (v >= 1e4)
+        return QString::number(v / 1e3, 'f', 1) + QStringLiteral(" us");
+    return QString::number(v, 'f', 0) + QStringLiteral(" ns");
+}
+
+QString count(double v)
+{
+    return v < 0 ? QStringLiteral("-") : QString::number(v, 'f', v < 10 ? 1 : 0);
+}
+
+QString pad(const QString &s, int w)
+{
+    return s.leftJustified(w, QLatin1Char(' '), false);
+}
+
+QStringList shapesInOrder(const QList<Figure> &figures)
+{
+    QStringList shapes;
+    for (const Figure &f : figures)
+        if (!shapes.contains(f.shape))
+            shapes << f.shape;
+    return shapes;
+}
+} // namespace
+
+Report &Report::instance()
+{
+    static Report r;
+    return r;
+}
+
+void Report::add(const Figure &f)
+{
+    for (Figure &old : m_figures) {
+        if (old.shape == f.shape && old.kind == f.kind) {
+            old = f;
+            return;
+        }
+    }
+    m_figures.append(f);
+}
+
+void Report::addCheck(const QString &what, bool met, const QString &figures)
+{
+    m_checks.append({what, met, figures});
+}
+
+const Figure *Report::find(const QString &shape, Kind kind) const
+{
+    for (const Figure &f : m_figures)
+        if (f.shape == shape && f.kind == kind)
+            return &f;
+    return nullptr;
+}
+
+QString Report::table() const
+{
+    QString out;
+    QTextStream s(&out);
+    const int w0 = 34, w = 13;
+    s << pad(QStringLiteral("shape (per op)"), w0);
+    for (Kind k : kinds)
+        s << pad(QLatin1StringView(kindName(k)), w);
+    s << pad(QStringLiteral("allocs memu/tcp"), 17) << pad(QStringLiteral("B/op memu/tcp"), 16)
+      << pad(QStringLiteral("vs TCP"), 9) << QStringLiteral("vs Local") << '\n';
+    s << QString(w0 + 4 * w + 17 + 16 + 9 + 8, QLatin1Char('-')) << '\n';
+    for (const QString &shape : shapesInOrder(m_figures)) {
+        s << pad(shape, w0);
+        for (Kind k : kinds) {
+            const Figure *f = find(shape, k);
+            s << pad(f ? (f->nsPerOp > 0 ? ns(f->nsPerOp) : QStringLiteral("n/a")) : QStringLiteral("-"), w);
+        }
+        const Figure *mu = find(shape, Kind::Memu);
+        const Figure *tcp = find(shape, Kind::Tcp);
+        const Figure *local = find(shape, Kind::Local);
+        s << pad((mu ? count(mu->allocsPerOp) : QStringLiteral("-")) + QLatin1Char('/')
+                     + (tcp ? count(tcp->allocsPerOp) : QStringLiteral("-")), 17)
+          << pad((mu ? count(mu->bytesPerOp) : QStringLiteral("-")) + QLatin1Char('/')
+                     + (tcp ? count(tcp->bytesPerOp) : QStringLiteral("-")), 16);
+        auto ratio = [&](const Figure *peer) {
+            if (!mu || !peer || mu->nsPerOp <= 0 || peer->nsPerOp <= 0)
+                return QStringLiteral("-");
+            return QString(QString::number(peer->nsPerOp / mu->nsPerOp, 'f', 1) + QLatin1Char('x'));
+        };
+        s << pad(ratio(tcp), 9) << ratio(local) << '\n';
+    }
+    QStringList notes;
+    for (const Figure &f : m_figures)
+        if (!f.note.isEmpty())
+            notes << QStringLiteral("  %1, %2: %3").arg(f.shape, QLatin1StringView(kindName(f.kind)), f.note);
+    if (!notes.isEmpty())
+        s << "\nnotes:\n" << notes.join(QLatin1Char('\n')) << '\n';
+
+    if (const Figure *floor = find(QStringLiteral("0 floor: 2 QIODevice + 1 event"), Kind::Memu)) {
+        if (const Figure *tcp = find(QStringLiteral("1 dial + write 8 B + close"), Kind::Tcp); tcp && floor->nsPerOp > 0)
+            s << "\nceiling: on this machine QTcpSocket's shape 1 is " << QString::number(tcp->nsPerOp / floor->nsPerOp, 'f', 1)
+              << "x the event-loop floor, the most any design with one posted event per operation can reach\n";
+    }
+    s << "\ngoals:\n";
+    for (const Goal &g : m_goals) {
+        const Figure *mu = find(g.shape, Kind::Memu);
+        const Figure *peer = find(g.shape, g.peer);
+        if (!mu || !peer || mu->nsPerOp <= 0 || peer->nsPerOp <= 0) {
+            s << "  [ -- ] " << g.shape << ": not measured in this run\n";
+            continue;
+        }
+        const double r = peer->nsPerOp / mu->nsPerOp;
+        s << "  [" << (r >= g.ratio ? " ok " : "MISS") << "] " << g.shape << ": memu "
+          << QString::number(r, 'f', 1) << "x " << kindName(g.peer) << " (goal " << g.ratio << "x)\n";
+    }
+    for (const Check &c : m_checks)
+        s << "  [" << (c.met ? " ok " : "MISS") << "] " << c.what << ": " << c.figures << '\n';
+    return out;
+}
+
+bool Report::writeCsv(const QString &path) const
+{
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate))
+        return false;
+    QTextStream s(&f);
+    s << "shape,transport,ns_per_op,allocs_per_op,bytes_per_op,note\n";
+    for (const Figure &x : m_figures) {
+        QString note = x.note;
+        note.replace(QLatin1Char('"'), QStringLiteral("\"\""));
+        s << '"' << x.shape << "\"," << kindName(x.kind) << ',' << x.nsPerOp << ','
+          << x.allocsPerOp << ',' << x.bytesPerOp << ",\"" << note << "\"\n";
+    }
+    return true;
+}
+
+bool Report::writeSvg(const QString &path) const
+{
+    // Grouped horizontal bars: how many times faster than QTcpSocket each
+    // transport is on each shape that all of them ran (log scale).
+    QStringList shapes;
+    for (const QString &shape : shapesInOrder(m_figures)) {
+        const Figure *tcp = find(shape, Kind::Tcp);
+        const Figure *mu = find(shape, Kind::Memu);
+        if (tcp && tcp->nsPerOp > 0 && mu && mu->nsPerOp > 0)
+            shapes << shape;
+    }
+    const QString colors[] = {QStringLiteral("#2a9d8f"), QStringLiteral("#8ab17d"),
+                              QStringLiteral("#e76f51"), QStringLiteral("#f4a261")};
+    const int left = 250, barH = 12, groupGap = 14, width = 900, plotW = width - left - 60;
+    const int top = 50;
+    const int height = top + int(shapes.size()) * (4 * barH + groupGap) + 40;
+    double maxRatio = 1;
+    for (const QString &shape : std::as_const(shapes))
+        for (Kind k : kinds)
+            if (const Figure *f = find(shape, k); f && f->nsPerOp > 0)
+                maxRatio = qMax(maxRatio, find(shape, Kind::Tcp)->nsPerOp / f->nsPerOp);
+    const double decades = std::ceil(std::log10(maxRatio * 1.2));
+    auto xOf = [&](double ratio) { return left + plotW * (std::log10(qMax(ratio, 0.1)) + 1) / (decades + 1); };
+
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate))
+        return false;
+    QTextStream s(&f);
+    s << "<svg xmlns='http://www.w3.org/2000/svg' width='" << width << "' height='" << height
+      << "' font-family='sans-serif' font-size='12'>\n"
+      << "<rect width='100%' height='100%' fill='white'/>\n"
+      << "<text x='" << left << "' y='20' font-size='15' font-weight='bold'>"
+         "Times faster than QTcpSocket (log scale; higher is better)</text>\n";
+    for (int d = -1; d <= decades; ++d) {
+        const double x = xOf(std::pow(10.0, d));
+        s << "<line x1='" << x << "' y1='" << top - 8 << "' x2='" << x << "' y2='" << height - 30
+          << "' stroke='#ddd'/>\n<text x='" << x << "' y='" << height - 14
+          << "' text-anchor='middle' fill='#555'>" << std::pow(10.0, d) << "x</text>\n";
+    }
+    for (int i = 0; i < 4; ++i)
+        s << "<rect x='" << left + 150 * i << "' y='28' width='10' height='10' fill='" << colors[i]
+          << "'/><text x='" << left + 150 * i + 14 << "' y='37'>" << kindName(kinds[i]) << "</text>\n";
+    int y = top;
+    for (const QString &shape : std::as_const(shapes)) {
+        const double tcpNs = find(shape, Kind::Tcp)->nsPerOp;
+        s << "<text x='" << left - 8 << "' y='" << y + 2 * barH + 4 << "' text-anchor='end'>"
+          << shape.toHtmlEscaped() << "</text>\n";
+        for (int i = 0; i < 4; ++i) {
+            const Figure *fig = find(shape, kinds[i]);
+            if (fig && fig->nsPerOp > 0) {
+                const double r = tcpNs / fig->nsPerOp;
+                const double x0 = xOf(0.1), x1 = xOf(r);
+                s << "<rect x='" << x0 << "' y='" << y << "' width='" << qMax(1.0, x1 - x0)
+                  << "' height='" << barH - 2 << "' fill='" << colors[i] << "'/>\n"
+                  << "<text x='" << x1 + 4 << "' y='" << y + barH - 3 << "' font-size='10'>"
+                  << QString::number(r, 'f', r < 10 ? 1 : 0) << "x</text>\n";
+            }
+            y += barH;
+        }
+        y += groupGap;
+    }
+    s << "</svg>\n";
+    return true;
+}
