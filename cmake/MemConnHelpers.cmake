@@ -6,6 +6,11 @@ function(memconn_target_defaults target)
     target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
     set_target_properties(${target} PROPERTIES
         CXX_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON)
+    if(MEMCONN_SANITIZE)
+        target_compile_options(${target} PRIVATE -fsanitize=${MEMCONN_SANITIZE} -fno-omit-frame-pointer
+                                                 -fno-sanitize-recover=all)
+        target_link_options(${target} PRIVATE -fsanitize=${MEMCONN_SANITIZE})
+    endif()
 endfunction()
 
 # memconn_add_test(tst_name SOURCES ... [LIBRARIES ...] [TIMEOUT s] [LABELS ...])
@@ -22,5 +27,6 @@ function(memconn_add_test name)
     target_link_libraries(${name} PRIVATE MemConn::MemConn Qt6::Test ${ARG_LIBRARIES})
     add_test(NAME ${name} COMMAND ${name})
     set_tests_properties(${name} PROPERTIES TIMEOUT ${ARG_TIMEOUT}
-        ENVIRONMENT "QT_QPA_PLATFORM=offscreen" LABELS "${ARG_LABELS}")
+        ENVIRONMENT "QT_QPA_PLATFORM=offscreen;TSAN_OPTIONS=ignore_noninstrumented_modules=1 halt_on_error=1"
+        LABELS "${ARG_LABELS}")
 endfunction()

@@ -2,6 +2,7 @@
 # One entry point for a fresh Debian 12 machine: installs what the build needs
 # (only what is missing), configures and builds, then runs what was asked.
 #   scripts/memconn.sh bench   the main job: MemConn side by side with QTcpSocket/QLocalSocket
+#                              (extra arguments go to the runner: shape names, -minimumtotal ...)
 #   scripts/memconn.sh test    build and run the whole test suite (ends with ctest's summary)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,7 +34,7 @@ install_missing
 case "$job" in
     bench)
         configure_and_build
-        "$build"/examples/hello/hello
+        "$build"/benchmarks/bench_memconn --out "$build"/benchmark-results "${@:2}"
         ;;
     test)
         configure_and_build

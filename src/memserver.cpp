@@ -250,8 +250,8 @@ bool MemServer::waitForNewConnection(QDeadlineTimer deadline, bool *timedOut)
         *timedOut = false;
     if (!d->listener)
         return false;
-    if (hasPendingConnections())
-        return true;
+    if (!d->pending.isEmpty())
+        return true;   // newConnection() was emitted for these already
     {
         std::shared_ptr<Listener> l = d->listener;
         std::unique_lock lock(l->mutex);
@@ -265,6 +265,9 @@ bool MemServer::waitForNewConnection(QDeadlineTimer deadline, bool *timedOut)
             }
         }
     }
+    // Connected but not announced yet (even if that happened before the
+    // call): newConnection() is emitted from here, as QLocalServer does.
+    MemConnPrivate::DeliveryScope scope;
     d->processArrivals();
     return true;
 }

@@ -971,6 +971,17 @@ bool MemSocket::event(QEvent *event)
         d->processNotification();
         return true;
     }
+    if (event->type() == QEvent::ThreadChange && d->timerId) {
+        // Qt would carry an active timer over and re-register it later, even
+        // if we kill it in the new thread first; it would then outlive this
+        // object. So the deadline timer stops here and is re-armed there.
+        killTimer(d->timerId);
+        d->timerId = 0;
+        if (d->conn) {
+            std::lock_guard lock(d->conn->mutex);
+            d->conn->notify(d->me, MemConnPrivate::NotifyDeadline);
+        }
+    }
     return QIODevice::event(event);
 }
 

@@ -29,6 +29,7 @@ private Q_SLOTS:
     void waitForNewConnectionNotListening();
     void waitForNewConnectionTimesOut();
     void waitForNewConnectionFromAnotherThread();
+    void waitForNewConnectionAnnouncesEarlierArrivals();
     void nextPendingWithNothingPending();
     void subclassHandsSocketsToWorkerThreads();
     void movedServerKeepsAccepting();
@@ -275,6 +276,23 @@ void tst_MemServer::waitForNewConnectionFromAnotherThread()
     QCOMPARE(socket->readAll(), QByteArray("hello"));
     socket->close();
     QVERIFY(thread->wait(5000));
+}
+
+void tst_MemServer::waitForNewConnectionAnnouncesEarlierArrivals()
+{
+    const QString name = uniqueName("wfnc-early");
+    MemServer server;
+    QVERIFY(server.listen(name));
+    QSignalSpy spy(&server, &MemServer::newConnection);
+    MemSocket client;
+    client.connectToServer(name);   // before the wait, and no event loop turn
+    bool timedOut = true;
+    QVERIFY(server.waitForNewConnection(0, &timedOut));
+    QVERIFY(!timedOut);
+    QCOMPARE(spy.size(), 1);
+    QVERIFY(server.nextPendingConnection());
+    drainEvents();
+    QCOMPARE(spy.size(), 1);
 }
 
 void tst_MemServer::nextPendingWithNothingPending()

@@ -73,6 +73,7 @@ private Q_SLOTS:
     void deleteWriterAfterWritesInItsThread();
     void threadExitsWithConnectedSocket();
     void backlogClientsInOtherThreadsRefusedWhenServerCloses();
+    void moveWithArmedDeadlineTimer();
 };
 
 void tst_Threads::echoServerInWorkerWithBlockingClient()
@@ -390,6 +391,26 @@ void tst_Threads::backlogClientsInOtherThreadsRefusedWhenServerCloses()
     for (auto &t : threads)
         QVERIFY(t->wait(10000));
     QCOMPARE(refused.load(), 3);
+}
+
+void tst_Threads::moveWithArmedDeadlineTimer()
+{
+    // A socket whose deadline timer is armed, with a deadline change still to
+    // be handled, moves to a thread that deletes it: no timer may outlive it.
+    QThread worker;
+    worker.start();
+    for (int i = 0; i < 50; ++i) {
+        auto [a, b] = MemSocket::createPair();
+        std::unique_ptr<MemSocket> gb(b);
+        a->setReadDeadline(QDeadlineTimer(20));
+        drainEvents();                            // the timer is armed
+        a->setReadDeadline(QDeadlineTimer(10));   // a change not yet handled
+        a->moveToThread(&worker);
+        QMetaObject::invokeMethod(a, [a = a] { delete a; }, Qt::QueuedConnection);
+    }
+    QTest::qWait(100);   // past every deadline: a stale timer would fire now
+    worker.quit();
+    QVERIFY(worker.wait(5000));
 }
 
 QTEST_GUILESS_MAIN(tst_Threads)
