@@ -6,6 +6,9 @@ function(memconn_target_defaults target)
     target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
     set_target_properties(${target} PROPERTIES
         CXX_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON)
+    if(MEMCONN_BUILD_FUZZERS)
+        target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link)
+    endif()
     if(MEMCONN_SANITIZE)
         target_compile_options(${target} PRIVATE -fsanitize=${MEMCONN_SANITIZE} -fno-omit-frame-pointer
                                                  -fno-sanitize-recover=all)

@@ -376,6 +376,12 @@ bool MemSocketPrivate::canRead()
         q->setErrorString(address() + QStringLiteral(": cannot read, the socket is not open for reading"));
         return false;
     }
+    // Checked here too: QIODevice serves bytes it holds (after peek()) without
+    // asking readData().
+    if (deadlinesSet.load(std::memory_order_acquire) && readExpired()) {
+        setError(Socket::SocketTimeoutError, address() + QStringLiteral(": read deadline exceeded"));
+        return false;
+    }
     return true;
 }
 
@@ -854,11 +860,11 @@ bool MemSocket::open(OpenMode mode)
 
 qint64 MemSocket::bytesAvailable() const
 {
+    if (d->deadlinesSet.load(std::memory_order_acquire) && d->readExpired())
+        return 0;
     qint64 available = QIODevice::bytesAvailable();
     if (!d->conn)
         return available;
-    if (d->deadlinesSet.load(std::memory_order_acquire) && d->readExpired())
-        return 0;
     d->reconcile();
     {
         std::lock_guard lock(d->conn->mutex);
@@ -909,8 +915,7 @@ QByteArray MemSocket::readAll()
         return QByteArray();
     // The fast path hands the writer's QByteArray over without copying it.
     if (d->conn && d->readBufferSize == 0 && !isTransactionStarted()
-        && QIODevice::bytesAvailable() == 0 && !(openMode() & Text)
-        && !(d->deadlinesSet.load(std::memory_order_acquire) && d->readExpired())) {
+        && QIODevice::bytesAvailable() == 0 && !(openMode() & Text)) {
         std::lock_guard lock(d->conn->mutex);
         QByteArray all = d->conn->stream[1 - d->me].takeAll();
         if (!all.isEmpty() || d->prefetched) {

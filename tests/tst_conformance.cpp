@@ -392,6 +392,17 @@ void tst_Conformance::readTimeout()
     // Nothing was dropped.
     c.a->setReadDeadline(QDeadlineTimer::Forever);
     QCOMPARE(c.a->readAll(), QByteArray("kept"));
+
+    // Bytes QIODevice already holds (after peek()) are held back too.
+    c.b->write("peeked");
+    QCOMPARE(c.a->peek(6), QByteArray("peeked"));
+    c.a->setReadDeadline(past);
+    QCOMPARE(c.a->bytesAvailable(), 0);
+    QVERIFY(c.a->readAll().isEmpty());
+    QCOMPARE(c.a->read(buf, sizeof buf), -1);
+    QVERIFY(c.a->read(6).isEmpty());
+    c.a->setReadDeadline(QDeadlineTimer::Forever);
+    QCOMPARE(c.a->readAll(), QByteArray("peeked"));
 }
 
 void tst_Conformance::writeTimeout()

@@ -17,6 +17,7 @@
 #include <QtCore/qtimer.h>
 #include <QtTest/qtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <memory>
@@ -185,8 +186,8 @@ public:
 class Worker : public QObject
 {
 public:
-    Worker(int index, int capacity, QStringList serverNames, std::atomic<bool> &stop)
-        : rng(quint32(index) * 7919 + 17), capacity(capacity), serverNames(std::move(serverNames)), stop(stop)
+    Worker(int index, int capacity, QStringList serverNames, std::atomic<int> &phase)
+        : rng(quint32(index) * 7919 + 17), capacity(capacity), serverNames(std::move(serverNames)), phase(phase)
     {
         timer = new QTimer(this);   // a child, so that it moves with the worker
         timer->setInterval(0);
@@ -196,11 +197,33 @@ public:
     QRandomGenerator rng;
     int capacity;
     QStringList serverNames;
-    std::atomic<bool> &stop;
+    std::atomic<int> &phase;   // 0 run, 1 stop moving, 2 close everything
+    std::atomic<bool> quiet{false}, done{false};
     QTimer *timer = nullptr;
     QList<Endpoint *> ends;
+    // Endpoints handed over by other threads. Handing them through a
+    // std::mutex (not Qt's event queue) keeps ThreadSanitizer able to see it.
+    std::mutex inboxMutex;
+    QList<Endpoint *> inbox;
 
     void start() { timer->start(); }
+
+    void give(Endpoint *e)
+    {
+        std::lock_guard lock(inboxMutex);
+        inbox.append(e);
+    }
+
+    void adoptInbox()
+    {
+        QList<Endpoint *> arrived;
+        {
+            std::lock_guard lock(inboxMutex);
+            arrived.swap(inbox);
+        }
+        for (Endpoint *e : std::as_const(arrived))
+            adopt(e);
+    }
 
     void adopt(Endpoint *e)
     {
@@ -212,8 +235,16 @@ public:
 
     void tick()
     {
-        if (stop.load()) {
+        adoptInbox();
+        if (phase.load() == 1) {
+            quiet = true;
+            return;
+        }
+        if (phase.load() == 2) {
+            qDeleteAll(ends);
+            ends.clear();
             timer->stop();
+            done = true;
             return;
         }
         for (int i = 0; i < 8; ++i)
@@ -260,7 +291,7 @@ public:
                 ++figures.moves;
                 ends.removeAt(index);
                 e->moveToThread(target->thread());
-                QMetaObject::invokeMethod(target, [target, e] { target->adopt(e); }, Qt::QueuedConnection);
+                target->give(e);
             }
         } else if (op < 94) {
             // Close in one of three ways; this side's count is final first.
@@ -336,7 +367,7 @@ public:
             auto *e = new Endpoint(s, ledger, 1);
             Worker *w = workers[rng.bounded(int(workers.size()))];
             e->moveToThread(w->thread());
-            QMetaObject::invokeMethod(w, [w, e] { w->adopt(e); }, Qt::QueuedConnection);
+            w->give(e);
         }
     }
 
@@ -363,21 +394,20 @@ void tst_Stress::randomOperationsLoseNothing()
     const int seconds = setting("MEMCONN_STRESS_SECONDS", 20);
     const QStringList names{uniqueName("stress-a"), QStringLiteral("memb:") + uniqueName("stress-b")};
 
-    std::atomic<bool> stop{false};
+    std::atomic<int> phase{0};
     std::vector<std::unique_ptr<QThread>> threads;
     QList<Worker *> workers;
     for (int i = 0; i < threadCount; ++i) {
         threads.push_back(std::make_unique<QThread>());
-        auto *w = new Worker(i, perThread, names, stop);
+        auto *w = new Worker(i, perThread, names, phase);
         w->all = &workers;
         w->moveToThread(threads.back().get());
+        QObject::connect(threads.back().get(), &QThread::started, w, &Worker::start);
         workers.append(w);
     }
     Acceptor a(names[0], workers), b(names[1], workers);
     for (auto &t : threads)
         t->start();
-    for (Worker *w : std::as_const(workers))
-        QMetaObject::invokeMethod(w, [w] { w->start(); }, Qt::QueuedConnection);
 
     QElapsedTimer elapsed;
     elapsed.start();
@@ -392,22 +422,19 @@ void tst_Stress::randomOperationsLoseNothing()
             nextRestart = elapsed.elapsed() + rng.bounded(200, 1000);
         }
     }
-    stop = true;
-    // No more hand-overs: the servers close and the acceptors stop listening.
+    // No more hand-overs from the servers; then every worker stops moving
+    // (so nothing is in transit), then each closes what it holds in its thread.
     for (Acceptor *acc : {&a, &b}) {
         QObject::disconnect(&acc->server, nullptr, acc, nullptr);
         acc->server.close();
     }
-    // First every worker stops (so nothing is in transit any more), then each
-    // closes what it holds, in its own thread.
-    for (Worker *w : std::as_const(workers))
-        QMetaObject::invokeMethod(w, [w] { w->timer->stop(); }, Qt::BlockingQueuedConnection);
-    for (Worker *w : std::as_const(workers)) {
-        QMetaObject::invokeMethod(w, [w] {
-            qDeleteAll(w->ends);
-            w->ends.clear();
-        }, Qt::BlockingQueuedConnection);
-    }
+    auto all = [&](auto member) {
+        return std::all_of(workers.begin(), workers.end(), [member](Worker *w) { return (w->*member).load(); });
+    };
+    phase = 1;
+    QVERIFY(spinUntil([&] { return all(&Worker::quiet); }, 30000));
+    phase = 2;
+    QVERIFY(spinUntil([&] { return all(&Worker::done); }, 30000));
     for (auto &t : threads) {
         t->quit();
         QVERIFY(t->wait(30000));

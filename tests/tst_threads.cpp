@@ -395,6 +395,12 @@ void tst_Threads::backlogClientsInOtherThreadsRefusedWhenServerCloses()
 
 void tst_Threads::moveWithArmedDeadlineTimer()
 {
+#if defined(__SANITIZE_THREAD__)
+    // The scenario needs sockets arriving at a running thread, ordered only
+    // by Qt's event queue, which Debian's uninstrumented Qt hides from
+    // ThreadSanitizer (it would report the sockets' construction as a race).
+    QSKIP("needs ordering through Qt's event queue, invisible to ThreadSanitizer");
+#endif
     // A socket whose deadline timer is armed, with a deadline change still to
     // be handled, moves to a thread that deletes it: no timer may outlive it.
     QThread worker;
@@ -406,7 +412,7 @@ void tst_Threads::moveWithArmedDeadlineTimer()
         drainEvents();                            // the timer is armed
         a->setReadDeadline(QDeadlineTimer(10));   // a change not yet handled
         a->moveToThread(&worker);
-        QMetaObject::invokeMethod(a, [a = a] { delete a; }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(a, "deleteLater", Qt::QueuedConnection);
     }
     QTest::qWait(100);   // past every deadline: a stale timer would fire now
     worker.quit();
