@@ -4,13 +4,16 @@
 #   scripts/memconn.sh bench   the main job: MemConn side by side with QTcpSocket/QLocalSocket
 #                              (extra arguments go to the runner: shape names, -minimumtotal ...)
 #   scripts/memconn.sh test    build and run the whole test suite (ends with ctest's summary)
+#   scripts/memconn.sh sanitize  the suite under ASan+UBSan (LeakSanitizer too), threaded suites under TSan
+#   scripts/memconn.sh fuzz    the libFuzzer harness for MEMCONN_FUZZ_SECONDS (default 60)
+#   scripts/memconn.sh ci      sanitize, fuzz, then test: what .ci/run does
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 job=${1:-test}
 build=${MEMCONN_BUILD_DIR:-build}
-packages=(cmake ninja-build g++ qt6-base-dev qt6-declarative-dev qml6-module-qttest
-          qml6-module-qtquick qt6-remoteobjects-dev)
+packages=(cmake ninja-build g++ clang libclang-rt-14-dev qt6-base-dev qt6-declarative-dev
+          qml6-module-qttest qml6-module-qtquick qt6-remoteobjects-dev)
 
 install_missing() {
     local missing=()
@@ -30,8 +33,42 @@ configure_and_build() {
     cmake --build "$build" -j2
 }
 
+sanitize() {
+    cmake --preset asan >/dev/null
+    cmake --build build-asan -j2
+    # The package test links an uninstrumented consumer: it runs in the normal build.
+    ctest --test-dir build-asan --output-on-failure -j2 -E package_consumer
+    local threaded=(tst_threads tst_conformance tst_stress tst_delivery tst_faults tst_memserver)
+    cmake --preset tsan >/dev/null
+    cmake --build build-tsan -j2 --target "${threaded[@]}"
+    TSAN_OPTIONS="ignore_noninstrumented_modules=1 halt_on_error=1" \
+        ctest --test-dir build-tsan --output-on-failure -j2 -R "^($(IFS='|'; echo "${threaded[*]}"))\$"
+}
+
+fuzz() {
+    CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DMEMCONN_BUILD_FUZZERS=ON -DMEMCONN_SANITIZE=address,undefined -DMEMCONN_BUILD_TESTS=OFF \
+        -DMEMCONN_BUILD_EXAMPLES=OFF -DMEMCONN_BUILD_BENCHMARKS=OFF >/dev/null
+    cmake --build build-fuzz -j2
+    mkdir -p build-fuzz/corpus
+    build-fuzz/fuzz/fuzz_memconn -max_total_time="${MEMCONN_FUZZ_SECONDS:-60}" -timeout=10 \
+        -rss_limit_mb=4096 -print_final_stats=1 build-fuzz/corpus fuzz/corpus 2>&1 | tail -n 12
+}
+
 install_missing
 case "$job" in
+    sanitize)
+        sanitize
+        ;;
+    fuzz)
+        fuzz
+        ;;
+    ci)
+        sanitize
+        fuzz
+        configure_and_build
+        ctest --test-dir "$build" --output-on-failure -j2
+        ;;
     bench)
         configure_and_build
         "$build"/benchmarks/bench_memconn --out "$build"/benchmark-results "${@:2}"
@@ -41,7 +78,7 @@ case "$job" in
         ctest --test-dir "$build" --output-on-failure -j2
         ;;
     *)
-        echo "usage: $0 bench|test" >&2
+        echo "usage: $0 bench|test|sanitize|fuzz|ci" >&2
         exit 2
         ;;
 esac
