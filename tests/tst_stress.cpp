@@ -4,7 +4,7 @@
 // run random operations for MEMCONN_STRESS_SECONDS (default 20): connect,
 // write, read, close, abort, delete, moveToThread, deadline changes, and
 // servers closing and listening again. Every write is one sequence-numbered,
-// checksummed frame. Whenever an end reaches the end of its stream, the bytes
+// checksummed frame; each worker runs a server. Whenever an end reaches the end of its stream, the bytes
 // it verified must be exactly those its peer wrote before closing, or the
 // test fails naming the connection and offset.
 #include <MemConn/MemServer>
@@ -56,8 +56,17 @@ struct Ledger
 };
 
 // Client localName() -> ledger, so that the server side finds its ledger.
-QMutex ledgerMutex;
+std::mutex ledgerMutex;
 QHash<QString, std::shared_ptr<Ledger>> ledgers;
+
+// Moving an object to a running thread is ordered only by Qt's event queue,
+// which Debian's uninstrumented Qt hides from ThreadSanitizer: a TSan build
+// keeps every socket in the thread that made it (moves are tested elsewhere).
+#if defined(__SANITIZE_THREAD__)
+constexpr bool kMoves = false;
+#else
+constexpr bool kMoves = true;
+#endif
 
 quint32 checksum(const char *p, qsizetype n)
 {
@@ -187,7 +196,8 @@ class Worker : public QObject
 {
 public:
     Worker(int index, int capacity, QStringList serverNames, std::atomic<int> &phase)
-        : rng(quint32(index) * 7919 + 17), capacity(capacity), serverNames(std::move(serverNames)), phase(phase)
+        : rng(quint32(index) * 7919 + 17), capacity(capacity), serverNames(std::move(serverNames)),
+          ownName(this->serverNames.at(index)), phase(phase)
     {
         timer = new QTimer(this);   // a child, so that it moves with the worker
         timer->setInterval(0);
@@ -197,6 +207,11 @@ public:
     QRandomGenerator rng;
     int capacity;
     QStringList serverNames;
+    QString ownName;           // this worker's server: its sockets are born here
+    MemServer *server = nullptr;
+    QList<MemSocket *> unmatched;   // accepted before the client registered its ledger
+    QElapsedTimer sinceRestart;
+    qint64 restartAfter = 500;
     std::atomic<int> &phase;   // 0 run, 1 stop moving, 2 close everything
     std::atomic<bool> quiet{false}, done{false};
     QTimer *timer = nullptr;
@@ -206,7 +221,42 @@ public:
     std::mutex inboxMutex;
     QList<Endpoint *> inbox;
 
-    void start() { timer->start(); }
+    void start()
+    {
+        server = new MemServer(this);
+        server->setMaxPendingConnections(16);
+        server->listen(ownName);
+        QObject::connect(server, &MemServer::newConnection, this, [this] {
+            while (MemSocket *s = server->nextPendingConnection())
+                unmatched.append(s);
+        });
+        sinceRestart.start();
+        timer->start();
+    }
+
+    void matchAccepted()
+    {
+        for (qsizetype i = unmatched.size() - 1; i >= 0; --i) {
+            std::shared_ptr<Ledger> ledger;
+            {
+                std::lock_guard lock(ledgerMutex);
+                ledger = ledgers.take(unmatched[i]->peerName());
+            }
+            if (!ledger)
+                continue;
+            MemSocket *s = unmatched.takeAt(i);
+            s->setParent(nullptr);
+            adopt(new Endpoint(s, ledger, 1));
+        }
+        if (sinceRestart.elapsed() > restartAfter) {
+            // Untaken connections close; their clients drain to the end.
+            ++figures.serverRestarts;
+            server->close();
+            server->listen(ownName);
+            sinceRestart.restart();
+            restartAfter = rng.bounded(300, 3000);
+        }
+    }
 
     void give(Endpoint *e)
     {
@@ -243,10 +293,15 @@ public:
         if (phase.load() == 2) {
             qDeleteAll(ends);
             ends.clear();
+            qDeleteAll(unmatched);
+            unmatched.clear();
+            delete server;
+            server = nullptr;
             timer->stop();
             done = true;
             return;
         }
+        matchAccepted();
         for (int i = 0; i < 8; ++i)
             step();
     }
@@ -285,7 +340,7 @@ public:
                 e->socket->setWriteDeadline(when);
         } else if (op < 84) {
             e->socket->setDeadline(QDeadlineTimer::Forever);
-        } else if (op < 88 && all && all->size() > 1) {
+        } else if (op < 88 && kMoves && all && all->size() > 1) {
             Worker *target = (*all)[rng.bounded(int(all->size()))];
             if (target != this) {
                 ++figures.moves;
@@ -320,7 +375,7 @@ public:
         static std::atomic<quint64> ids{0};
         ledger->id = ++ids;
         {
-            QMutexLocker lock(&ledgerMutex);
+            std::lock_guard lock(ledgerMutex);
             ledgers.insert(s->localName(), ledger);
         }
         ++figures.connectionsOpened;
@@ -328,56 +383,6 @@ public:
     }
 };
 
-// Accepts in the main thread and hands each server-side socket to a random worker.
-class Acceptor : public QObject
-{
-public:
-    Acceptor(const QString &name, QList<Worker *> &workers) : name(name), workers(workers)
-    {
-        server.setMaxPendingConnections(16);
-        server.listen(name);
-        QObject::connect(&server, &MemServer::newConnection, this, [this] { acceptAll(); });
-    }
-    QString name;
-    QList<Worker *> &workers;
-    MemServer server;
-    QList<MemSocket *> unmatched;   // accepted before the client registered its ledger
-    QRandomGenerator rng{99};
-
-    void acceptAll()
-    {
-        while (MemSocket *s = server.nextPendingConnection())
-            unmatched.append(s);
-        match();
-    }
-
-    void match()
-    {
-        for (qsizetype i = unmatched.size() - 1; i >= 0; --i) {
-            MemSocket *s = unmatched[i];
-            std::shared_ptr<Ledger> ledger;
-            {
-                QMutexLocker lock(&ledgerMutex);
-                ledger = ledgers.take(s->peerName());
-            }
-            if (!ledger)
-                continue;
-            unmatched.removeAt(i);
-            s->setParent(nullptr);
-            auto *e = new Endpoint(s, ledger, 1);
-            Worker *w = workers[rng.bounded(int(workers.size()))];
-            e->moveToThread(w->thread());
-            w->give(e);
-        }
-    }
-
-    void restart()
-    {
-        ++figures.serverRestarts;
-        server.close();   // untaken connections close; their clients drain to the end
-        server.listen(name);
-    }
-};
 } // namespace
 
 class tst_Stress : public QObject
@@ -392,7 +397,9 @@ void tst_Stress::randomOperationsLoseNothing()
     const int threadCount = setting("MEMCONN_STRESS_THREADS", 4);
     const int perThread = setting("MEMCONN_STRESS_CONNECTIONS", 64);
     const int seconds = setting("MEMCONN_STRESS_SECONDS", 20);
-    const QStringList names{uniqueName("stress-a"), QStringLiteral("memb:") + uniqueName("stress-b")};
+    QStringList names;   // one server per worker, half of them on memb
+    for (int i = 0; i < threadCount; ++i)
+        names << (i % 2 ? QStringLiteral("memb:") : QString()) + uniqueName("stress");
 
     std::atomic<int> phase{0};
     std::vector<std::unique_ptr<QThread>> threads;
@@ -405,29 +412,15 @@ void tst_Stress::randomOperationsLoseNothing()
         QObject::connect(threads.back().get(), &QThread::started, w, &Worker::start);
         workers.append(w);
     }
-    Acceptor a(names[0], workers), b(names[1], workers);
     for (auto &t : threads)
         t->start();
 
     QElapsedTimer elapsed;
     elapsed.start();
-    QRandomGenerator rng(5);
-    qint64 nextRestart = 500;
-    while (elapsed.elapsed() < seconds * 1000) {
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
-        a.match();
-        b.match();
-        if (elapsed.elapsed() > nextRestart) {
-            (rng.bounded(2) ? a : b).restart();
-            nextRestart = elapsed.elapsed() + rng.bounded(200, 1000);
-        }
-    }
-    // No more hand-overs from the servers; then every worker stops moving
-    // (so nothing is in transit), then each closes what it holds in its thread.
-    for (Acceptor *acc : {&a, &b}) {
-        QObject::disconnect(&acc->server, nullptr, acc, nullptr);
-        acc->server.close();
-    }
+    while (elapsed.elapsed() < seconds * 1000)
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
+    // Every worker stops moving (so nothing is in transit), then each closes
+    // what it holds, its server included, in its own thread.
     auto all = [&](auto member) {
         return std::all_of(workers.begin(), workers.end(), [member](Worker *w) { return (w->*member).load(); });
     };
@@ -440,14 +433,12 @@ void tst_Stress::randomOperationsLoseNothing()
         QVERIFY(t->wait(30000));
     }
     qDeleteAll(workers);
-    qDeleteAll(a.unmatched);
-    qDeleteAll(b.unmatched);
     drainEvents();
 
-    qInfo("stress: %d threads x %d connections, %d s: %lld operations, %lld bytes verified, "
+    qInfo("stress%s: %d threads x %d connections, %d s: %lld operations, %lld bytes verified, "
           "%lld connections opened, %lld verified to the end of stream; faults injected: "
           "%lld closes, %lld aborts, %lld deletes, %lld moves, %lld deadline changes, %lld server restarts",
-          threadCount, perThread, seconds, figures.operations.load(), figures.bytesVerified.load(),
+          kMoves ? "" : " (TSan build: no moves between running threads)", threadCount, perThread, seconds, figures.operations.load(), figures.bytesVerified.load(),
           figures.connectionsOpened.load(), figures.connectionsVerified.load(), figures.closes.load(),
           figures.aborts.load(), figures.deletes.load(), figures.moves.load(), figures.deadlines.load(),
           figures.serverRestarts.load());
@@ -458,7 +449,8 @@ void tst_Stress::randomOperationsLoseNothing()
     }
     QVERIFY(figures.bytesVerified > 0);
     QVERIFY(figures.connectionsVerified > 0);
-    QVERIFY(figures.moves > 0);
+    QVERIFY(figures.moves > 0 || !kMoves);
+    QVERIFY(figures.serverRestarts > 0);
 }
 
 QTEST_GUILESS_MAIN(tst_Stress)

@@ -28,7 +28,14 @@ class MemSocketPrivate;
       their count or -1 (not connected, not writable, peer gone, write deadline
       passed); errorString() then names the address. The peer is told through
       its own event loop with at most one pending notification (readyRead()
-      coalesced over a burst of writes).
+      coalesced over a burst of writes), never inside the writer's call stack.
+      When the writer is itself handling a MemConn notification and the peer
+      lives in the same thread, the peer is told in that same event-loop turn,
+      after the writer's slot returns, instead of in a later turn (at most 256
+      such hops per turn, so the event loop is never starved).
+    - bytesWritten() is only posted when something is connected to it; the
+      bytes read still count (bytesToWrite(), waitForBytesWritten()) and a
+      later bytesWritten(n) reports everything read since the last one.
     - Network memu (unbuffered, the default): bytesToWrite() counts the bytes
       handed over that the peer's application has not read yet (bytes the
       peer's QIODevice buffers for peek() or a transaction count as read
@@ -114,8 +121,11 @@ public:
 
     /*!
         Deadlines (Go's net.Conn semantics; default Forever). Past the read
-        deadline read() returns -1 with SocketTimeoutError, bytesAvailable() is 0
-        and waitForReadyRead() returns false at once; past the write deadline
+        deadline read() and readAll() return nothing (-1 with
+        SocketTimeoutError), bytesAvailable() is 0 and waitForReadyRead()
+        returns false at once, even for bytes a peek() left in QIODevice's
+        buffer (QIODevice's own non-virtual peek(), getChar() and readLine()
+        can still serve those); past the write deadline
         write() returns -1 the same way. No byte is dropped; a later deadline or
         Forever makes the socket usable again. On a connected socket each setter
         call emits errorOccurred(SocketTimeoutError) once, through this socket's
