@@ -1,0 +1,45 @@
+// Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "memconn_global.h"
+
+#include <QtCore/qiodevice.h>
+#include <QtCore/qobject.h>
+
+#include <memory>
+
+class MemListenerPrivate;
+
+/*!
+    Listens on any address MemConn::dial() takes (memu:, memb:, tcp:, local:,
+    unix:), after network mapping. Connections arrive as QIODevice objects
+    (MemSocket, QTcpSocket or QLocalSocket) owned by the listener, as their own
+    servers own them; take them with nextPendingConnection(). Use from the
+    listener's thread.
+*/
+class MEMCONN_EXPORT MemListener : public QObject
+{
+    Q_OBJECT
+public:
+    explicit MemListener(QObject *parent = nullptr);
+    ~MemListener() override;
+
+    /*! False, with errorString() naming the address, for a malformed address,
+        an unknown network, or when the underlying server cannot listen. */
+    bool listen(const QString &address);
+    /*! The address listened on, resolved: "tcp:127.0.0.1:0" comes back with
+        its real port; a mapped address shows the network actually used. */
+    QString address() const;
+    bool isListening() const;
+    void close();
+    bool hasPendingConnections() const;
+    QIODevice *nextPendingConnection();
+    QString errorString() const;
+
+Q_SIGNALS:
+    void newConnection();
+
+private:
+    std::unique_ptr<MemListenerPrivate> d;
+    Q_DISABLE_COPY_MOVE(MemListener)
+};

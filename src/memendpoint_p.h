@@ -1,0 +1,24 @@
+// Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// Address strings ("net:rest") and the network map behind dial() and
+// MemListener.
+
+#include <QtCore/qstring.h>
+
+namespace MemConnPrivate {
+
+struct Endpoint
+{
+    enum Network { Invalid, Memu, Memb, Tcp, Local };
+    Network network = Invalid;
+    QString name;        // memu/memb/local: the name; tcp: the host
+    quint16 port = 0;    // tcp
+    QString error;       // why the address is invalid, naming it
+
+    // Parses `address` after applying the network map.
+    static Endpoint resolve(const QString &address);
+    QString memAddress() const;   // "memu:NAME" / "memb:NAME"
+};
+
+} // namespace MemConnPrivate
