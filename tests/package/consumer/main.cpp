@@ -1,4 +1,6 @@
 // Builds against the installed package only.
+#include <MemConn/MemConn>
+#include <MemConn/MemListener>
 #include <MemConn/MemServer>
 #include <MemConn/MemSocket>
 
@@ -16,6 +18,12 @@ int main(int argc, char **argv)
     MemSocket *peer = server.nextPendingConnection();
     if (!peer || client.write("ping") != 4)
         return 2;
+    MemListener listener;   // the endpoint headers are installed and usable too
+    if (!listener.listen(QStringLiteral("memu:consumer-endpoint")))
+        return 4;
+    QIODevice *dialled = MemConn::dial(listener.address(), &app);
+    if (!dialled->isOpen())
+        return 5;
     QObject::connect(peer, &MemSocket::readyRead, peer, [&] {
         const QByteArray got = peer->readAll();
         std::printf("consumer: %s\n", got == "ping" ? "ok" : "bad bytes");
