@@ -1010,11 +1010,16 @@ void MemSocket::connectNotify(const QMetaMethod &signal)
 
 void MemSocket::disconnectNotify(const QMetaMethod &signal)
 {
-    // An invalid signal means "all": recount from Qt's own bookkeeping.
-    if (!signal.isValid() || signal == QMetaMethod::fromSignal(&QIODevice::bytesWritten)) {
-        const bool wanted = isSignalConnected(QMetaMethod::fromSignal(&QIODevice::bytesWritten));
-        d->writtenReceivers = wanted ? 1 : 0;
-        d->setWantsWritten(wanted);
+    // Qt may call this holding its signal-slot lock (a receiver being
+    // destroyed), so nothing here may call back into QObject. A disconnection
+    // of everything (an invalid signal) leaves notifications on: at worst an
+    // event nobody needs, never a bytesWritten() missed.
+    if (signal == QMetaMethod::fromSignal(&QIODevice::bytesWritten)) {
+        int n = d->writtenReceivers.load();
+        while (n > 0 && !d->writtenReceivers.compare_exchange_weak(n, n - 1)) {
+        }
+        if (n == 1)
+            d->setWantsWritten(false);
     }
     QIODevice::disconnectNotify(signal);
 }

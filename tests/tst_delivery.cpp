@@ -23,6 +23,7 @@ private Q_SLOTS:
     void notNestedInTheWritersSlot();
     void endlessSameThreadEchoDoesNotStarveTheEventLoop();
     void bytesWrittenWithLateListener();
+    void destroyedReceiversOfBytesWritten();
     void serverOwnsThousandsOfSockets();
     void mixedSmallAndSharedWritesKeepOrder();
 };
@@ -108,6 +109,26 @@ void tst_Delivery::bytesWrittenWithLateListener()
     drainEvents();
     QVERIFY(!heard);
     QCOMPARE(a->bytesToWrite(), 0);
+}
+
+void tst_Delivery::destroyedReceiversOfBytesWritten()
+{
+    // Qt tells the socket of a receiver's destruction while holding its
+    // signal-slot lock; the socket must not call back into QObject then (it
+    // once did, and deadlocked whenever the two locks shared a slot).
+    auto [a, b] = MemSocket::createPair();
+    std::unique_ptr<MemSocket> ga(a), gb(b);
+    std::vector<std::unique_ptr<QObject>> receivers;   // distinct addresses, distinct lock slots
+    for (int i = 0; i < 3000; ++i) {
+        receivers.push_back(std::make_unique<QObject>());
+        connect(a, &MemSocket::bytesWritten, receivers.back().get(), [] {});
+    }
+    receivers.clear();
+    qint64 heard = 0;
+    connect(a, &MemSocket::bytesWritten, this, [&heard](qint64 n) { heard += n; });
+    a->write("still told");
+    b->readAll();
+    QVERIFY(spinUntil([&] { return heard == 10; }));
 }
 
 void tst_Delivery::serverOwnsThousandsOfSockets()
