@@ -3,6 +3,7 @@
 
 #include <QtCore/qcoreapplication.h>
 #include <QtCore/qstring.h>
+#include <QtTest/qsignalspy.h>
 #include <QtTest/qtest.h>
 
 #include <atomic>
@@ -32,4 +33,13 @@ inline void drainEvents()
 {
     for (int i = 0; i < 8; ++i)
         QCoreApplication::processEvents();
+}
+
+// The byte counts a bytesWritten() spy recorded, added up.
+inline qint64 bytesReported(const QSignalSpy &spy)
+{
+    qint64 total = 0;
+    for (const auto &args : spy)
+        total += args.at(0).toLongLong();
+    return total;
 }

@@ -139,7 +139,7 @@ void tst_Threads::waitForBytesWrittenWakesWhenPeerReads()
     qint64 total = 0;
     QSignalSpy written(a, &MemSocket::bytesWritten);
     while (total < 1000 && a->waitForBytesWritten(5000))
-        total = [&] { qint64 s = 0; for (const auto &w : written) s += w.at(0).toLongLong(); return s; }();
+        total = bytesReported(written);
     QCOMPARE(total, 1000);
     QCOMPARE(a->bytesToWrite(), 0);
     QVERIFY(reader->wait(5000));
