@@ -12,3 +12,22 @@ run(${CMAKE_COMMAND} -S ${CONSUMER_DIR} -B ${WORK_DIR}/build -G ${GENERATOR}
     -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=Release)
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
 run(${CMAKE_COMMAND} -E env LD_LIBRARY_PATH=${prefix}/lib:${prefix}/lib64 ${WORK_DIR}/build/consumer)
+
+if(QML_TEST)
+    set(qml_dir ${prefix}/${QML_DIR})
+    run(${CMAKE_COMMAND} -E compare_files ${QMLDIR_SOURCE} ${qml_dir}/MemConn/qmldir)
+    message("package: the installed qmldir is the top-level one")
+    execute_process(COMMAND ${CMAKE_COMMAND} -E env QT_QPA_PLATFORM=offscreen QML_IMPORT_TRACE=1
+                            ${QML_TEST} -import ${qml_dir} -input ${QML_INPUT}
+                    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE trace)
+    if(NOT rc EQUAL 0)
+        message(FATAL_ERROR "the QML suite failed against ${qml_dir} (${rc}):\n${out}")
+    endif()
+    # Qt's import trace names the qmldir it loaded: it must be the installed one.
+    if(NOT trace MATCHES "loaded \"${qml_dir}/MemConn/qmldir\"")
+        message(FATAL_ERROR "import MemConn did not load ${qml_dir}/MemConn/qmldir:\n${trace}")
+    endif()
+    string(REGEX MATCH "Totals:[^\n]*" totals "${out}")
+    message("package: QML suite against ${qml_dir}: ${totals}")
+endif()
+message("package: all checks passed")
