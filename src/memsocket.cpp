@@ -637,8 +637,13 @@ MemSocket::MemSocket(QObject *parent)
 MemSocket::~MemSocket()
 {
     d->leavePendingList();
+    // As QLocalSocket's and QAbstractSocket's destructors do: an open socket
+    // closes with aboutToClose(), stateChanged() and disconnected(), so code
+    // that keeps a pointer to the device (Qt Remote Objects does) hears that
+    // it is going. The peer is told through its own event loop, as ever.
+    d->closeConnection();
     d->abandon();
-    d->detach();   // silently: the peer is told through its event loop
+    d->detach();
 }
 
 std::pair<MemSocket *, MemSocket *> MemSocket::createPair(QObject *parent)

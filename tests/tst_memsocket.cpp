@@ -47,6 +47,7 @@ class tst_MemSocket : public QObject
 private Q_SLOTS:
     void freshSocket();
     void connectSignalOrderAndConnectedOnReturn();
+    void destroyingClosesLikeQLocalSocket();
     void openConnectsToServerName();
     void connectWhileConnectedIsAnError();
     void writeHandsOverAtOnceAndReadyReadIsCoalesced();
@@ -101,8 +102,8 @@ void tst_MemSocket::connectSignalOrderAndConnectedOnReturn()
     const QString name = uniqueName("order");
     MemServer server;
     QVERIFY(server.listen(name));
+    QStringList log;   // outlives the socket, whose destructor closes it with signals
     MemSocket socket;
-    QStringList log;
     connect(&socket, &MemSocket::stateChanged, this,
             [&](State s) { log << QStringLiteral("state %1").arg(int(s)); });
     connect(&socket, &MemSocket::connected, this, [&] { log << QStringLiteral("connected"); });
@@ -114,6 +115,36 @@ void tst_MemSocket::connectSignalOrderAndConnectedOnReturn()
     QCOMPARE(log, (QStringList{QStringLiteral("state %1").arg(int(State::ConnectingState)),
                                QStringLiteral("state %1").arg(int(State::ConnectedState)),
                                QStringLiteral("connected")}));
+}
+
+void tst_MemSocket::destroyingClosesLikeQLocalSocket()
+{
+    // As ~QLocalSocket: an open socket closes from its destructor, so code
+    // that tracks the device (Qt Remote Objects does) hears that it goes.
+    Fixture f;
+    QStringList log;
+    connect(f.client.get(), &QIODevice::aboutToClose, this, [&] { log << QStringLiteral("aboutToClose"); });
+    connect(f.client.get(), &MemSocket::stateChanged, this,
+            [&](State s) { log << QStringLiteral("state %1").arg(int(s)); });
+    connect(f.client.get(), &MemSocket::disconnected, this, [&] { log << QStringLiteral("disconnected"); });
+    QSignalSpy peerDisconnected(f.peer, &MemSocket::disconnected);
+    QCOMPARE(f.client->write("bye"), 3);
+    f.client.reset();
+    QCOMPARE(log, (QStringList{QStringLiteral("aboutToClose"),
+                               QStringLiteral("state %1").arg(int(State::ClosingState)),
+                               QStringLiteral("state %1").arg(int(State::UnconnectedState)),
+                               QStringLiteral("disconnected")}));
+    QVERIFY(peerDisconnected.wait(1000));
+    QCOMPARE(f.peer->readAll(), QByteArray("bye"));
+
+    // A socket that never connected goes without a word.
+    int signals = 0;
+    {
+        MemSocket idle;
+        connect(&idle, &QIODevice::aboutToClose, this, [&] { ++signals; });
+        connect(&idle, &MemSocket::stateChanged, this, [&] { ++signals; });
+    }
+    QCOMPARE(signals, 0);
 }
 
 void tst_MemSocket::openConnectsToServerName()

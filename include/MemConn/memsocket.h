@@ -53,8 +53,10 @@ class MemSocketPrivate;
       errorOccurred(RemoteHostClosedError), stateChanged(UnconnectedState) and
       disconnected() through its event loop, but stays open for reading: every
       byte sent before the close can still be read, then read() returns -1.
-    - Destroying a connected socket disconnects it silently (no signals from
-      the destructor); the peer is told as above.
+    - Destroying an open socket closes it first, as QLocalSocket's destructor
+      does: aboutToClose(), then for a connected socket stateChanged() and
+      disconnected(), emitted from the destructor (receivers see a complete
+      MemSocket). The peer is told as above.
     - The device is opened with QIODevice::Unbuffered added to the mode, as
       QAbstractSocket does: reads go straight to the shared stream.
     - Each socket belongs to its thread (QObject rules). The two ends may live
