@@ -40,7 +40,8 @@ sanitize() {
     cmake --build build-asan -j2
     # The package test links an uninstrumented consumer: it runs in the normal build.
     ctest --test-dir build-asan --output-on-failure -j2 -E package_consumer
-    local threaded=(tst_threads tst_conformance tst_stress tst_delivery tst_faults tst_memserver tst_endpoints)
+    local threaded=(tst_threads tst_conformance tst_stress tst_delivery tst_faults tst_memserver tst_endpoints
+                    tst_remoteobjects)
     cmake --preset tsan >/dev/null
     cmake --build build-tsan -j2 --target "${threaded[@]}"
     TSAN_OPTIONS="ignore_noninstrumented_modules=1 halt_on_error=1" \

@@ -164,9 +164,14 @@ qint64 QmlMemSocket::write(const QVariant &data)
 
 QByteArray QmlMemSocket::readAll()
 {
+    // QML turns a null QByteArray into a detached ArrayBuffer, whose
+    // byteLength throws: nothing to read is an empty, non-null array.
+    static const QByteArray empty("", 0);
+    if (!m_socket->isOpen())   // never connected: and no QIODevice warning
+        return empty;
     const QByteArray data = m_socket->readAll();
     syncAvailable();
-    return data;
+    return data.isNull() ? empty : data;
 }
 
 QString QmlMemSocket::readAllText()
@@ -176,6 +181,8 @@ QString QmlMemSocket::readAllText()
 
 QString QmlMemSocket::readLine()
 {
+    if (!m_socket->isOpen())
+        return QString();
     if (!m_socket->canReadLine() && m_socket->state() != QAbstractSocket::UnconnectedState)
         return QString();
     const QByteArray line = m_socket->readLine();

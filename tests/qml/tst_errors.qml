@@ -48,6 +48,14 @@ TestCase {
         const client = createTemporaryObject(socketComponent, testCase, { serverName: Util.uniqueName("idle") });
         compare(client.write("nobody hears this"), -1);
         verify(client.errorString.length > 0);
+        // Reading a socket that never connected gives nothing, quietly.
+        failOnWarning("QIODevice::read (MemSocket): device not open");
+        const nothing = client.readAll();
+        verify(nothing instanceof ArrayBuffer, "readAll() gave " + typeof nothing + " " + nothing);
+        compare(nothing.byteLength, 0);
+        compare(client.readAllText(), "");
+        compare(client.readLine(), "");
+        compare(client.bytesAvailable, 0);
     }
 
     function test_writeRejectsOtherTypes_data() {

@@ -63,6 +63,7 @@ TestCase {
         const echoed = client.readAll();
         verify(echoed instanceof ArrayBuffer, typeof echoed);
         compare(Util.bytes(echoed), [0, 1, 127, 128, 255]);
+        compare(client.readAll().byteLength, 0, "nothing left: an empty ArrayBuffer");
         compare(pair.server.sockets.length, 1);
         verify(pair.server.sockets[0].serverSide);
         verify(!client.serverSide);
