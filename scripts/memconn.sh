@@ -51,7 +51,7 @@ sanitize() {
 fuzz() {
     CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
         -DMEMCONN_BUILD_FUZZERS=ON -DMEMCONN_SANITIZE=address,undefined -DMEMCONN_BUILD_TESTS=OFF \
-        -DMEMCONN_BUILD_EXAMPLES=OFF -DMEMCONN_BUILD_BENCHMARKS=OFF >/dev/null
+        -DMEMCONN_BUILD_EXAMPLES=OFF -DMEMCONN_BUILD_BENCHMARKS=OFF -DMEMCONN_BUILD_QML=OFF >/dev/null
     cmake --build build-fuzz -j2
     mkdir -p build-fuzz/corpus
     build-fuzz/fuzz/fuzz_memconn -max_total_time="${MEMCONN_FUZZ_SECONDS:-60}" -timeout=10 \

@@ -36,7 +36,8 @@ int main(int argc, char **argv)
         return 1;
     auto *window = qobject_cast<QQuickWindow *>(engine.rootObjects().constFirst());
 
-    // The smoke run ends when both clients have seen every message.
+    // The smoke run ends when both clients have seen every message. The signal
+    // is declared in QML, so it has no C++ member to point to: a string connect.
     QObject::connect(window, SIGNAL(conversationDone(QString)), &app, SLOT(quit()));
     QObject::connect(&app, &QGuiApplication::aboutToQuit, [&] {
         std::printf("qmlchat: %s\n", qPrintable(window->property("summary").toString()));
