@@ -10,7 +10,6 @@
 
 #include <QtCore/qbytearray.h>
 #include <QtCore/qobject.h>
-#include <QtCore/qpointer.h>
 #include <QtCore/qvariant.h>
 #include <QtQml/qqmlparserstatus.h>
 
