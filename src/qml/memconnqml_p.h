@@ -35,9 +35,10 @@
       which names the address. A write() refused for its argument's type sets
       it too. Setting active to true clears it.
     - bytesAvailable (read-only): bytes ready to read.
-    - write(data): a string is sent as UTF-8, an ArrayBuffer as its bytes;
-      returns the number of bytes written, or -1 (not connected, peer gone,
-      any other argument type) with errorString set. Never writes partially.
+    - write(data): a string is sent as UTF-8, an ArrayBuffer as its bytes, a
+      typed array or DataView as the bytes it views; returns the number of
+      bytes written, or -1 (not connected, peer gone, any other argument
+      type) with errorString set. Never writes partially.
     - readAll() returns an ArrayBuffer; readAllText() the same bytes decoded as
       UTF-8. readLine() returns the next whole line including its '\n', or ""
       while no whole line has arrived; once the peer has gone it also returns

@@ -1,7 +1,10 @@
 // Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
 #include "memconnqml_p.h"
 
+#include <QtQml/qjsvalue.h>
 #include <QtQml/qqmlinfo.h>
+
+#include <optional>
 
 static_assert(int(QmlMemSocket::ConnectedState) == int(QAbstractSocket::ConnectedState));
 static_assert(int(QmlMemSocket::SocketTimeoutError) == int(QAbstractSocket::SocketTimeoutError));
@@ -137,26 +140,44 @@ qint64 QmlMemSocket::bytesAvailable() const
     return m_socket->bytesAvailable();
 }
 
-qint64 QmlMemSocket::write(const QVariant &data)
+// The bytes QML code means by `data`, or nothing for a type write() refuses.
+static std::optional<QByteArray> bytesOf(const QVariant &data)
 {
-    QByteArray bytes;
     switch (data.metaType().id()) {
     case QMetaType::QString:
-        bytes = data.toString().toUtf8();
-        break;
+        return data.toString().toUtf8();
     case QMetaType::QByteArray:   // what QML makes of an ArrayBuffer
-        bytes = data.toByteArray();
+        return data.toByteArray();
+    default:
         break;
-    default: {
-        const QString type = data.isValid() ? QString::fromLatin1(data.typeName())
-                                            : QStringLiteral("undefined");
-        setErrorString(QStringLiteral("%1: write() takes a string or an ArrayBuffer, not %2")
-                           .arg(m_socket->fullServerName(), type));
+    }
+    if (data.metaType() != QMetaType::fromType<QJSValue>())
+        return std::nullopt;
+    // A typed array or a DataView: the bytes it views in its buffer.
+    const QJSValue view = data.value<QJSValue>();
+    const QVariant buffer = view.property(QStringLiteral("buffer")).toVariant();
+    const QJSValue offset = view.property(QStringLiteral("byteOffset"));
+    const QJSValue length = view.property(QStringLiteral("byteLength"));
+    if (buffer.metaType().id() != QMetaType::QByteArray || !offset.isNumber() || !length.isNumber())
+        return std::nullopt;
+    return buffer.toByteArray().mid(offset.toInt(), length.toInt());
+}
+
+qint64 QmlMemSocket::write(const QVariant &data)
+{
+    const std::optional<QByteArray> bytes = bytesOf(data);
+    if (!bytes) {
+        const QString type = !data.isValid() ? QStringLiteral("undefined")
+                             : data.metaType() == QMetaType::fromType<QJSValue>()
+                                 ? QStringLiteral("an object")
+                                 : QString::fromLatin1(data.typeName());
+        setErrorString(
+            QStringLiteral("%1: write() takes a string, an ArrayBuffer or a typed array, not %2")
+                .arg(m_socket->fullServerName(), type));
         qmlWarning(this) << m_errorString;
         return -1;
     }
-    }
-    const qint64 written = m_socket->write(bytes);
+    const qint64 written = m_socket->write(*bytes);
     if (written < 0)
         setErrorString(m_socket->errorString());
     return written;

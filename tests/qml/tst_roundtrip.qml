@@ -64,6 +64,15 @@ TestCase {
         verify(echoed instanceof ArrayBuffer, typeof echoed);
         compare(Util.bytes(echoed), [0, 1, 127, 128, 255]);
         compare(client.readAll().byteLength, 0, "nothing left: an empty ArrayBuffer");
+
+        // A typed array sends the bytes it views, not its whole buffer.
+        const view = new Uint8Array([9, 8, 7, 6, 5]).subarray(1, 4);
+        compare(client.write(view), 3);
+        const words = new DataView(new ArrayBuffer(4));
+        words.setUint16(0, 0xBEEF);
+        compare(client.write(words), 4);
+        tryCompare(client, "bytesAvailable", 7);
+        compare(Util.bytes(client.readAll()), [8, 7, 6, 0xBE, 0xEF, 0, 0]);
         compare(pair.server.sockets.length, 1);
         verify(pair.server.sockets[0].serverSide);
         verify(!client.serverSide);
