@@ -17,6 +17,7 @@ class tst_QmlComplete : public QObject
 
 private Q_SLOTS:
     void nothingHappensBeforeComplete();
+    void buildTreeUsesTheTopLevelQmldir();
 };
 
 void tst_QmlComplete::nothingHappensBeforeComplete()
@@ -53,6 +54,22 @@ void tst_QmlComplete::nothingHappensBeforeComplete()
     QVERIFY(client->property("active").toBool());
     QTRY_COMPARE(client->property("state").toInt(), int(QAbstractSocket::ConnectedState));
     QCOMPARE(client->property("errorString").toString(), QString());
+}
+
+// `import MemConn` from the build tree reads the repository's top-level qmldir
+// (linked there, or copied where links are not possible), not a generated one.
+void tst_QmlComplete::buildTreeUsesTheTopLevelQmldir()
+{
+    const QFileInfo used(QStringLiteral(MEMCONN_QML_IMPORT_DIR "/MemConn/qmldir"));
+    const QFileInfo topLevel(QStringLiteral(MEMCONN_TOP_LEVEL_QMLDIR));
+    QVERIFY(used.exists());
+    if (used.isSymLink()) {
+        QCOMPARE(used.canonicalFilePath(), topLevel.canonicalFilePath());
+    } else {
+        QFile a(used.filePath()), b(topLevel.filePath());
+        QVERIFY(a.open(QIODevice::ReadOnly) && b.open(QIODevice::ReadOnly));
+        QCOMPARE(a.readAll(), b.readAll());
+    }
 }
 
 QTEST_MAIN(tst_QmlComplete)
