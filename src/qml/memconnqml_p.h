@@ -12,6 +12,7 @@
 #include <QtCore/qobject.h>
 #include <QtCore/qvariant.h>
 #include <QtQml/qqmlparserstatus.h>
+#include <QtQml/qqmlregistration.h>
 
 /*!
     QML type MemSocket: one end of a MemConn connection.
@@ -61,6 +62,7 @@
 class QmlMemSocket : public QObject, public QQmlParserStatus
 {
     Q_OBJECT
+    QML_NAMED_ELEMENT(MemSocket)
     Q_INTERFACES(QQmlParserStatus)
     Q_PROPERTY(QString serverName READ serverName WRITE setServerName NOTIFY serverNameChanged)
     Q_PROPERTY(bool active READ isActive WRITE setActive NOTIFY activeChanged)
@@ -169,6 +171,7 @@ private:
 class QmlMemServer : public QObject, public QQmlParserStatus
 {
     Q_OBJECT
+    QML_NAMED_ELEMENT(MemServer)
     Q_INTERFACES(QQmlParserStatus)
     Q_PROPERTY(QString name READ name WRITE setName NOTIFY nameChanged)
     Q_PROPERTY(bool listening READ isListening WRITE setListening NOTIFY listeningChanged)

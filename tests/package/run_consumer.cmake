@@ -17,6 +17,11 @@ if(QML_TEST)
     set(qml_dir ${prefix}/${QML_DIR})
     run(${CMAKE_COMMAND} -E compare_files ${QMLDIR_SOURCE} ${qml_dir}/MemConn/qmldir)
     message("package: the installed qmldir is the top-level one")
+    file(READ ${qml_dir}/MemConn/memconn.qmltypes qmltypes)
+    if(NOT qmltypes MATCHES "MemConn/MemSocket 1.0" OR NOT qmltypes MATCHES "MemConn/MemServer 1.0")
+        message(FATAL_ERROR "memconn.qmltypes does not describe MemSocket and MemServer")
+    endif()
+    message("package: memconn.qmltypes, named by the qmldir, describes both types for tools")
     execute_process(COMMAND ${CMAKE_COMMAND} -E env QT_QPA_PLATFORM=offscreen QML_IMPORT_TRACE=1
                             ${QML_TEST} -import ${qml_dir} -input ${QML_INPUT}
                     RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE trace)

@@ -56,8 +56,8 @@ void tst_QmlComplete::nothingHappensBeforeComplete()
     QCOMPARE(client->property("errorString").toString(), QString());
 }
 
-// `import MemConn` from the build tree reads the repository's top-level qmldir
-// (linked there, or copied where links are not possible), not a generated one.
+// `import MemConn` from the build tree reads the repository's top-level qmldir,
+// copied there byte for byte, not a generated one.
 void tst_QmlComplete::buildTreeUsesTheTopLevelQmldir()
 {
     const QFileInfo used(QStringLiteral(MEMCONN_QML_IMPORT_DIR "/MemConn/qmldir"));
