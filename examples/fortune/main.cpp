@@ -26,11 +26,11 @@ static const QStringList fortunes = {
 class FortuneServer : public QObject
 {
 public:
-    bool listen(const QString &name)
+    FortuneServer()
     {
         connect(&m_server, &MemServer::newConnection, this, &FortuneServer::sendFortune);
-        return m_server.listen(name);
     }
+    bool listen(const QString &name) { return m_server.listen(name); }
     QString errorString() const { return m_server.errorString(); }
 
 private:
