@@ -642,6 +642,8 @@ MemSocket::~MemSocket()
     // that keeps a pointer to the device (Qt Remote Objects does) hears that
     // it is going. The peer is told through its own event loop, as ever.
     d->closeConnection();
+    // No-ops after closeConnection(), unless a slot reconnected this socket
+    // while it closed: nothing may stay attached to a destroyed socket.
     d->abandon();
     d->detach();
 }
