@@ -1,31 +1,89 @@
 // Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
 #include "memconnection_p.h"
 
-#include "memsocket.h"
+#include "memdeadlines_p.h"
 
+#include <QtCore/qabstracteventdispatcher.h>
 #include <QtCore/qcoreapplication.h>
+#include <QtCore/qpointer.h>
 #include <QtCore/qthread.h>
+#include <QtCore/qvarlengtharray.h>
 
 #include <atomic>
 #include <chrono>
-#include <cstring>
 
 namespace MemConnPrivate {
 
+// ---------------------------------------------------------------------------
+// Delivery: the one rule for telling an end, and the one place that posts.
+
 namespace {
+// Same-thread notifications delivered in one turn of the event loop before
+// the rest are posted, so that two chatty ends cannot starve the loop.
+constexpr int kHopBudget = 256;
+
+QEvent::Type notifyEventType()
+{
+    static const auto type = QEvent::Type(QEvent::registerEventType());
+    return type;
+}
+
 struct Chain
 {
-    QVarLengthArray<std::pair<std::shared_ptr<Connection>, int>, 16> queue;
-    int budget = 256;
+    QVarLengthArray<std::pair<std::shared_ptr<Connection>, EndIndex>, 16> queue;
+    qsizetype head = 0;   // next entry to deliver
+    int budget = kHopBudget;
+    QPointer<QAbstractEventDispatcher> watched;   // whose nested loops flush the chain
 };
 thread_local Chain chainStorage;
 thread_local Chain *currentChain = nullptr;
 } // namespace
 
+void postNotification(QObject *receiver)
+{
+    QCoreApplication::postEvent(receiver, new QEvent(notifyEventType()));
+}
+
+bool isNotification(const QEvent *event)
+{
+    return event->type() == notifyEventType();
+}
+
+// A handler that runs a nested event loop (QEventLoop::exec(),
+// processEvents(), a modal dialog) must see what it raised delivered by that
+// loop: the dispatcher announces every iteration (aboutToBlock() or awake()),
+// and then whatever waits in the chain is posted instead.
+void flushChain()
+{
+    Chain *chain = currentChain;
+    if (!chain)
+        return;
+    for (qsizetype i = chain->head; i < chain->queue.size(); ++i) {
+        auto &[conn, which] = chain->queue[i];
+        std::lock_guard lock(conn->m_mutex);
+        Connection::End &e = conn->m_end[which];
+        if (e.queued == Connection::Queued::Chained && e.receiver) {
+            e.queued = Connection::Queued::Posted;
+            postNotification(e.receiver->receiverObject());
+        }
+    }
+    chain->queue.clear();
+    chain->head = 0;
+}
+
 DeliveryScope::DeliveryScope() : m_outermost(currentChain == nullptr)
 {
-    if (m_outermost)
-        currentChain = &chainStorage;
+    if (!m_outermost)
+        return;
+    currentChain = &chainStorage;
+    QAbstractEventDispatcher *dispatcher = QAbstractEventDispatcher::instance();
+    if (dispatcher && chainStorage.watched != dispatcher) {
+        chainStorage.watched = dispatcher;
+        QObject::connect(dispatcher, &QAbstractEventDispatcher::aboutToBlock, dispatcher, flushChain,
+                         Qt::DirectConnection);
+        QObject::connect(dispatcher, &QAbstractEventDispatcher::awake, dispatcher, flushChain,
+                         Qt::DirectConnection);
+    }
 }
 
 DeliveryScope::~DeliveryScope()
@@ -33,31 +91,52 @@ DeliveryScope::~DeliveryScope()
     if (!m_outermost)
         return;
     Chain *chain = currentChain;
-    for (qsizetype i = 0; i < chain->queue.size(); ++i) {
-        auto [conn, which] = std::move(chain->queue[i]);
-        MemSocket *socket;
-        {
-            std::lock_guard lock(conn->mutex);
-            End &e = conn->end[which];
-            socket = e.socket;
-            if (!socket || !e.eventPosted)
-                continue;
-            if (socket->thread() != QThread::currentThread()) {   // moved meanwhile
-                QCoreApplication::postEvent(socket, new QEvent(notifyEventType()));
-                continue;
-            }
-        }
-        deliver(socket);
+    while (chain->head < chain->queue.size()) {
+        auto [conn, which] = std::move(chain->queue[chain->head++]);
+        Connection::deliverNowOrPost(conn, which);
     }
     chain->queue.clear();
-    chain->budget = 256;
+    chain->head = 0;
+    chain->budget = kHopBudget;
     currentChain = nullptr;
 }
 
-QEvent::Type notifyEventType()
+void Connection::notify(EndIndex which, unsigned reasons)
 {
-    static const auto type = QEvent::Type(QEvent::registerEventType());
-    return type;
+    End &e = m_end[which];
+    e.pending |= reasons;
+    if (e.queued != Queued::No || !e.receiver)
+        return;
+    if (!e.wantsWritten && (e.pending & ~unsigned(NotifyWritten)) == 0)
+        return;   // only bytesWritten() to tell, and nothing listens: the count waits
+    QObject *object = e.receiver->receiverObject();
+    Chain *chain = currentChain;
+    if (chain && chain->budget > 0 && object->thread() == QThread::currentThread()) {
+        --chain->budget;
+        e.queued = Queued::Chained;
+        chain->queue.append({shared_from_this(), which});
+        return;
+    }
+    e.queued = Queued::Posted;
+    postNotification(object);
+}
+
+void Connection::deliverNowOrPost(const std::shared_ptr<Connection> &conn, EndIndex which)
+{
+    Receiver *receiver;
+    {
+        std::lock_guard lock(conn->m_mutex);
+        End &e = conn->m_end[which];
+        receiver = e.receiver;
+        if (!receiver || e.queued == Queued::Posted || (e.queued == Queued::No && !e.pending))
+            return;
+        if (receiver->receiverObject()->thread() != QThread::currentThread()) {   // moved meanwhile
+            e.queued = Queued::Posted;
+            postNotification(receiver->receiverObject());
+            return;
+        }
+    }
+    receiver->deliverNotification();
 }
 
 quint64 nextEndId()
@@ -66,125 +145,262 @@ quint64 nextEndId()
     return counter.fetch_add(1, std::memory_order_relaxed) + 1;
 }
 
-QString fullName(bool buffered, const QString &name)
+// ---------------------------------------------------------------------------
+// Ends joining and leaving
+
+Connection::Connection(const QString &name, bool clientBuffered)
+    : name(name), m_ids{nextEndId(), nextEndId()}, m_buffered{clientBuffered, false}
 {
-    return (buffered ? QStringLiteral("memb:") : QStringLiteral("memu:")) + name;
 }
 
-void Stream::append(QByteArray &&bytes)
+void Connection::attach(EndIndex e, Receiver *receiver, bool wantsWritten)
 {
-    if (head == chunks.size()) {
-        chunks.clear();
-        head = 0;
-    } else if (head > 16 && head * 2 > chunks.size()) {
-        // The reader keeps up but never drains completely: drop what it read.
-        chunks.erase(chunks.begin(), chunks.begin() + head);
-        head = 0;
+    std::lock_guard lock(m_mutex);
+    End &end = m_end[e];
+    end.receiver = receiver;
+    end.wantsWritten = wantsWritten;
+    if (m_stream[peerOf(e)].queued() > 0)
+        end.pending |= NotifyData;
+    if (m_end[peerOf(e)].closed)
+        end.pending |= NotifyPeerClosed;
+}
+
+void Connection::setWantsWritten(EndIndex e, bool wanted)
+{
+    std::lock_guard lock(m_mutex);
+    m_end[e].wantsWritten = wanted;
+}
+
+void Connection::setAcceptor(QObject *server)
+{
+    std::lock_guard lock(m_mutex);
+    m_acceptor = server;
+}
+
+void Connection::closeEnd(EndIndex which)
+{
+    std::lock_guard lock(m_mutex);
+    End &e = m_end[which];
+    e.receiver = nullptr;
+    e.closed = true;
+    e.pending = 0;
+    e.readByPeer = 0;
+    e.prefetched = 0;
+    if (which == Server)
+        m_acceptor = nullptr;
+    m_stream[peerOf(which)].discard();   // unread input goes with the reader's own close
+    notify(peerOf(which), NotifyPeerClosed);
+    wake();
+}
+
+bool Connection::accept(bool tellClient)
+{
+    std::lock_guard lock(m_mutex);
+    if (m_phase != Phase::Connecting)
+        return false;   // abandoned meanwhile
+    m_phase = Phase::Connected;
+    if (tellClient)
+        notify(Client, NotifyAccepted);
+    wake();
+    return true;
+}
+
+void Connection::refuse()
+{
+    std::lock_guard lock(m_mutex);
+    m_acceptor = nullptr;
+    if (m_phase != Phase::Connecting)
+        return;
+    m_phase = Phase::Refused;
+    notify(Client, NotifyRefused);
+    wake();
+}
+
+bool Connection::abandon()
+{
+    std::lock_guard lock(m_mutex);
+    if (m_phase != Phase::Connecting)
+        return false;
+    m_phase = Phase::Abandoned;
+    return true;
+}
+
+bool Connection::isConnecting()
+{
+    std::lock_guard lock(m_mutex);
+    return m_phase == Phase::Connecting;
+}
+
+bool Connection::peerClosed(EndIndex e)
+{
+    std::lock_guard lock(m_mutex);
+    return m_end[peerOf(e)].closed;
+}
+
+// ---------------------------------------------------------------------------
+// Data
+
+template <typename Append>
+qint64 Connection::writeWith(EndIndex from, qint64 n, Append append)
+{
+    std::lock_guard lock(m_mutex);
+    const EndIndex to = peerOf(from);
+    if (m_end[to].closed)
+        return -1;
+    if (n == 0)
+        return 0;
+    append(m_stream[from]);
+    notify(to, NotifyData);
+    if (m_buffered[from]) {
+        m_end[from].readByPeer += n;
+        notify(from, NotifyWritten);
     }
-    queued += bytes.size();
-    unread += bytes.size();
-    chunks.append(std::move(bytes));
+    wake();
+    return n;
 }
 
-void Stream::append(const char *data, qint64 size)
+qint64 Connection::write(EndIndex from, QByteArray &&bytes)
 {
-    // A chunk only this stream holds (not one shared with a writer's
-    // QByteArray) takes small writes in place: no allocation per write.
-    constexpr qint64 kSmall = 1024, kChunkLimit = 64 * 1024;
-    if (size <= kSmall && head < chunks.size()) {
-        QByteArray &tail = chunks.last();
-        if (tail.isDetached() && tail.size() + size <= kChunkLimit) {
-            tail.append(data, qsizetype(size));
-            queued += size;
-            unread += size;
-            return;
+    const qint64 n = bytes.size();
+    return writeWith(from, n, [&bytes](Stream &s) { s.append(std::move(bytes)); });
+}
+
+qint64 Connection::write(EndIndex from, const char *data, qint64 size)
+{
+    return writeWith(from, size, [data, size](Stream &s) { s.append(data, size); });
+}
+
+void Connection::acknowledge(EndIndex reader, qint64 n)
+{
+    const EndIndex writer = peerOf(reader);
+    m_stream[writer].acknowledge(n);
+    End &w = m_end[writer];
+    if (!m_buffered[writer] && !w.closed) {
+        w.readByPeer += n;
+        notify(writer, NotifyWritten);
+    }
+    wake();
+}
+
+qint64 Connection::read(EndIndex to, char *out, qint64 max, bool line, bool direct)
+{
+    std::lock_guard lock(m_mutex);
+    End &e = m_end[to];
+    Stream &in = m_stream[peerOf(to)];
+    if (max <= 0) {
+        // readData(p, 0): QIODevice's buffer was drained.
+        if (direct && e.prefetched) {
+            acknowledge(to, e.prefetched);
+            e.prefetched = 0;
         }
+        return 0;
     }
-    append(QByteArray(data, qsizetype(size)));
-}
-
-qint64 Stream::take(char *out, qint64 max)
-{
-    qint64 done = 0;
-    while (done < max && head < chunks.size()) {
-        QByteArray &chunk = chunks[head];
-        const qint64 n = qMin<qint64>(chunk.size() - headOffset, max - done);
-        std::memcpy(out + done, chunk.constData() + headOffset, size_t(n));
-        done += n;
-        headOffset += n;
-        if (headOffset == chunk.size()) {
-            chunk = QByteArray();
-            ++head;
-            headOffset = 0;
-        }
+    qint64 want = e.readLimit > 0 ? qMin(max, e.window) : max;
+    if (line && want > 0) {
+        const qint64 newline = in.indexOf('\n', want);
+        if (newline >= 0)
+            want = newline + 1;
     }
-    queued -= done;
-    return done;
-}
-
-QByteArray Stream::takeAll()
-{
-    QByteArray result;
-    if (head == chunks.size())
-        return result;
-    if (head + 1 == chunks.size()) {
-        // One chunk: hand the writer's array itself over, shared, not copied.
-        result = std::move(chunks[head]);
-        if (headOffset)
-            result.remove(0, headOffset);
+    const qint64 n = want > 0 ? in.take(out, want) : 0;
+    if (n == 0)
+        return in.queued() == 0 && m_end[peerOf(to)].closed ? -1 : 0;
+    if (direct) {
+        acknowledge(to, n + e.prefetched);
+        e.prefetched = 0;
     } else {
-        result.reserve(qsizetype(queued));
-        result.append(chunks[head].constData() + headOffset, chunks[head].size() - headOffset);
-        for (qsizetype i = head + 1; i < chunks.size(); ++i)
-            result.append(chunks[i]);
+        e.prefetched += n;
+        notify(to, NotifyReconcile);
     }
-    chunks.clear();
-    head = 0;
-    headOffset = 0;
-    queued = 0;
-    return result;
-}
-
-qint64 Stream::indexOf(char c, qint64 limit) const
-{
-    qint64 offset = 0;
-    qsizetype skip = headOffset;
-    for (qsizetype i = head; i < chunks.size() && offset < limit; ++i) {
-        const QByteArray &chunk = chunks[i];
-        const qsizetype span = qsizetype(qMin<qint64>(chunk.size() - skip, limit - offset));
-        if (const void *hit = std::memchr(chunk.constData() + skip, c, size_t(span)))
-            return offset + (static_cast<const char *>(hit) - (chunk.constData() + skip));
-        offset += span;
-        skip = 0;
+    if (e.readLimit > 0) {
+        e.window -= n;
+        if (e.window == 0 && in.queued() > 0)
+            notify(to, NotifyData);   // the rest waited for room: readyRead() again
     }
-    return -1;
+    return n;
 }
 
-void Stream::discard()
+QByteArray Connection::takeAll(EndIndex to)
 {
-    chunks.clear();
-    head = 0;
-    headOffset = 0;
-    queued = 0;
-    unread = 0;
+    std::lock_guard lock(m_mutex);
+    End &e = m_end[to];
+    QByteArray all = m_stream[peerOf(to)].takeAll();
+    if (!all.isEmpty() || e.prefetched) {
+        acknowledge(to, all.size() + e.prefetched);
+        e.prefetched = 0;
+    }
+    return all;
 }
 
-void Connection::notify(int which, unsigned reasons)
+void Connection::acknowledgeHeld(EndIndex to, qint64 held)
 {
-    End &e = end[which];
-    e.pending |= reasons;
-    if (e.eventPosted || !e.socket)
+    std::lock_guard lock(m_mutex);
+    End &e = m_end[to];
+    if (held >= e.prefetched)
         return;
-    if (!e.wantsWritten && (e.pending & ~unsigned(NotifyWritten)) == 0)
-        return;   // only bytesWritten() to tell, and nothing listens: the count waits in credit
-    e.eventPosted = true;
-    Chain *chain = currentChain;
-    if (chain && chain->budget > 0 && e.socket->thread() == QThread::currentThread()) {
-        --chain->budget;
-        chain->queue.append({shared_from_this(), which});
-        return;
-    }
-    QCoreApplication::postEvent(e.socket, new QEvent(notifyEventType()));
+    acknowledge(to, e.prefetched - held);
+    e.prefetched = held;
+}
+
+qint64 Connection::available(EndIndex to)
+{
+    std::lock_guard lock(m_mutex);
+    return visible(to);
+}
+
+bool Connection::hasLine(EndIndex to)
+{
+    std::lock_guard lock(m_mutex);
+    const End &e = m_end[to];
+    return m_stream[peerOf(to)].hasLine(e.readLimit > 0 ? e.window : -1);
+}
+
+qint64 Connection::unreadByPeer(EndIndex from)
+{
+    std::lock_guard lock(m_mutex);
+    return m_buffered[from] ? 0 : m_stream[from].unread();
+}
+
+void Connection::setReadLimit(EndIndex to, qint64 limit)
+{
+    std::lock_guard lock(m_mutex);
+    m_end[to].readLimit = limit;
+    m_end[to].window = limit;
+}
+
+void Connection::refillReadWindow(EndIndex to)
+{
+    std::lock_guard lock(m_mutex);
+    m_end[to].window = m_end[to].readLimit;
+}
+
+// ---------------------------------------------------------------------------
+// Notifications and waits
+
+Connection::Pending Connection::takePending(EndIndex which)
+{
+    std::lock_guard lock(m_mutex);
+    End &e = m_end[which];
+    Pending p{e.pending, e.readByPeer};
+    e.pending = 0;
+    e.readByPeer = 0;
+    e.queued = Queued::No;
+    return p;
+}
+
+void Connection::raise(EndIndex which, unsigned reasons)
+{
+    std::lock_guard lock(m_mutex);
+    notify(which, reasons);
+    wake();
+}
+
+bool Connection::peerRunsInThisThread(EndIndex me) const
+{
+    const End &peer = m_end[peerOf(me)];
+    QObject *object = peer.receiver ? peer.receiver->receiverObject() : nullptr;
+    if (!object && !peer.closed)
+        object = m_acceptor;   // no server-side socket yet: the server makes it
+    return object && object->thread() == QThread::currentThread();
 }
 
 bool waitOn(std::condition_variable &cond, int &waiters, std::unique_lock<std::mutex> &lock,
@@ -193,18 +409,70 @@ bool waitOn(std::condition_variable &cond, int &waiters, std::unique_lock<std::m
     if (deadline.hasExpired())
         return false;
     ++waiters;
-    if (deadline.isForever()) {
+    if (deadline.isForever())
         cond.wait(lock);
-    } else {
+    else
         cond.wait_for(lock, std::chrono::nanoseconds(deadline.remainingTimeNSecs()));
-    }
     --waiters;
     return true;
 }
 
-bool Connection::waitUntil(std::unique_lock<std::mutex> &lock, QDeadlineTimer deadline)
+Connection::WaitOutcome Connection::wait(EndIndex me, WaitFor what, QDeadlineTimer timeout,
+                                         const Deadlines &deadlines)
 {
-    return waitOn(changed, waiters, lock, deadline);
+    const Deadlines::Kind governing = what == WaitFor::NewData || what == WaitFor::PeerClosed
+        ? Deadlines::Kind::Read : Deadlines::Kind::Write;
+    std::unique_lock lock(m_mutex);
+    for (;;) {
+        if (deadlines.expired(governing))
+            return {WaitResult::Deadline};
+        End &mine = m_end[me];
+        const bool peerGone = m_end[peerOf(me)].closed;
+        switch (what) {
+        case WaitFor::Connected:
+            if (m_phase == Phase::Connected) {
+                mine.pending &= ~unsigned(NotifyAccepted);
+                return {WaitResult::Ready};
+            }
+            if (m_phase == Phase::Refused) {
+                mine.pending &= ~unsigned(NotifyRefused);
+                return {WaitResult::Refused};
+            }
+            if (m_phase == Phase::Abandoned)
+                return {WaitResult::Nothing};
+            break;
+        case WaitFor::NewData:
+            if (mine.pending & NotifyData) {
+                mine.pending &= ~unsigned(NotifyData);
+                return {WaitResult::Ready};
+            }
+            if (peerGone) {
+                mine.pending &= ~unsigned(NotifyPeerClosed);
+                return {WaitResult::PeerClosed};
+            }
+            break;
+        case WaitFor::BytesWritten:
+            if (mine.readByPeer > 0) {
+                mine.pending &= ~unsigned(NotifyWritten);
+                return {WaitResult::Ready, std::exchange(mine.readByPeer, 0)};
+            }
+            if (peerGone)
+                return {WaitResult::PeerClosed};
+            if (m_buffered[me] || m_stream[me].unread() == 0)
+                return {WaitResult::Nothing};
+            break;
+        case WaitFor::PeerClosed:
+            if (peerGone) {
+                mine.pending &= ~unsigned(NotifyPeerClosed);
+                return {WaitResult::Ready};
+            }
+            break;
+        }
+        if (peerRunsInThisThread(me))
+            return {WaitResult::SameThread};
+        if (!waitOn(m_changed, m_waiters, lock, deadlines.earlier(governing, timeout)))
+            return {deadlines.expired(governing) ? WaitResult::Deadline : WaitResult::TimedOut};
+    }
 }
 
 } // namespace MemConnPrivate

@@ -1,42 +1,59 @@
 // Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-// The state two MemSocket ends share. A byte written by end i is appended to
-// stream[i] under the connection's mutex, and end 1 - i is told through one
-// posted event (End::eventPosted coalesces a burst); the reader copies it out
-// in MemSocket::readData(). Blocking waits sleep on `changed`.
+// One connection: the state its two ends share, and every operation that
+// locks it. A byte written by one end is appended to that end's Stream under
+// the mutex, and the other end is told through notify(): the one place that
+// coalesces notifications and either chains them (same thread, inside a
+// MemConn delivery) or posts one event (postNotification(), the one postEvent
+// call site). The reader takes the bytes out in read()/takeAll(), which
+// acknowledges them and tells the writer (bytesWritten()).
 //
-// Lifetime: each end holds a std::shared_ptr<Connection>; End::socket is the
-// only pointer to a QObject, and it is cleared under the mutex before that
-// object's destructor completes, so an event is never posted to freed memory.
+// Lifetime: each end holds a std::shared_ptr<Connection>. End::receiver is
+// the only pointer to an end's object; it is cleared under the mutex before
+// that object's destructor completes, so nothing is ever posted to or called
+// on freed memory.
+//
+// Lock order (a thread holding one may take only those after it):
+//   1. the registry's mutex (memregistry.cpp)
+//   2. a Listener's mutex (memregistry_p.h)
+//   3. a Connection's mutex (here)
+//   4. a socket's Deadlines mutex (memdeadlines_p.h), a leaf
+//
+// Same-thread delivery: while a thread delivers a MemConn notification, the
+// notifications it raises for receivers of the same thread join that turn of
+// the event loop (they run after the current handler returns, never inside
+// the writer's call stack) instead of costing a posted event each, up to
+// kHopBudget hops per turn. If the handler runs a nested event loop, what it
+// raised is posted at once, so the nested loop delivers it. bytesWritten()
+// is only raised when something is connected to it; the count waits in
+// End::readByPeer otherwise.
 
-#include <QtCore/qbytearray.h>
-#include <QtCore/qcoreevent.h>
+#include "memstream_p.h"
+
 #include <QtCore/qdeadlinetimer.h>
 #include <QtCore/qstring.h>
-#include <QtCore/qvarlengtharray.h>
 
 #include <condition_variable>
 #include <memory>
 #include <mutex>
 
-class MemSocket;
+QT_BEGIN_NAMESPACE
+class QEvent;
+class QObject;
+QT_END_NAMESPACE
 
 namespace MemConnPrivate {
 
-// The event type of every MemConn notification (to sockets and servers).
-QEvent::Type notifyEventType();
+class Deadlines;
 
-// A process-unique number for end names.
-quint64 nextEndId();
+enum EndIndex : int { Client = 0, Server = 1 };
+constexpr EndIndex peerOf(EndIndex e) { return EndIndex(1 - int(e)); }
 
-// "memu:" or "memb:" followed by the name.
-QString fullName(bool buffered, const QString &name);
-
-// Why an end's notification event was posted; OR'ed while one is pending.
+// Why an end's notification was raised; OR'ed while one is pending.
 enum Notify : unsigned {
-    NotifyData = 1u << 0,        // readyRead()
-    NotifyWritten = 1u << 1,     // bytesWritten(End::credit)
+    NotifyData = 1u << 0,        // new bytes: readyRead()
+    NotifyWritten = 1u << 1,     // the peer read some: bytesWritten(End::readByPeer)
     NotifyPeerClosed = 1u << 2,  // the other end closed, aborted or was deleted
     NotifyAccepted = 1u << 3,    // the backlog made room for this client
     NotifyRefused = 1u << 4,     // the server closed with this client in its backlog
@@ -44,67 +61,147 @@ enum Notify : unsigned {
     NotifyDeadline = 1u << 6,    // a deadline setter was called
 };
 
-// The bytes one end wrote that the other has not read yet.
-struct Stream
+// The object at one end of a connection, as the connection sees it.
+class Receiver
 {
-    QVarLengthArray<QByteArray, 2> chunks;
-    qsizetype head = 0;          // first chunk with unread bytes
-    qsizetype headOffset = 0;    // bytes of chunks[head] already read
-    qint64 queued = 0;           // bytes in chunks not read out yet
-    qint64 unread = 0;           // handed over, not yet read by the reader's application
+public:
+    virtual QObject *receiverObject() = 0;     // where notifications are posted
+    virtual void deliverNotification() = 0;    // handle what is pending (receiver's thread)
 
-    void append(QByteArray &&bytes);
-    void append(const char *data, qint64 size);   // small writes join the last chunk
-    qint64 take(char *out, qint64 max);
-    QByteArray takeAll();
-    qint64 indexOf(char c, qint64 limit) const;  // offset among the queued bytes, or -1
-    void discard();
+protected:
+    ~Receiver() = default;
 };
 
-struct End
-{
-    MemSocket *socket = nullptr;  // null before the socket exists and after it went away
-    unsigned pending = 0;         // Notify reasons not yet handled
-    bool eventPosted = false;
-    bool closed = false;          // this end closed, aborted or was deleted
-    bool buffered = false;        // this end writes on memb
-    qint64 credit = 0;            // bytes for this end's next bytesWritten()
-    quint64 id = 0;
-    bool wantsWritten = false;    // something is connected to the socket's bytesWritten()
-};
+// The one postEvent call site for MemConn notifications (sockets and servers).
+void postNotification(QObject *receiver);
+bool isNotification(const QEvent *event);
+
+// A process-unique number for end names.
+quint64 nextEndId();
 
 enum class Phase { Connecting, Connected, Refused, Abandoned };
 
 class Connection : public std::enable_shared_from_this<Connection>
 {
 public:
-    std::mutex mutex;
-    std::condition_variable changed;
-    int waiters = 0;
-    Phase phase = Phase::Connecting;
-    QString name;        // the server's name, without network; empty for a pair
-    Stream stream[2];    // stream[i] is written by end i
-    End end[2];          // end 0: the client (or first of a pair); end 1: the server side
+    struct Pending
+    {
+        unsigned reasons = 0;
+        qint64 written = 0;   // for bytesWritten()
+    };
+    enum class WaitFor { Connected, NewData, BytesWritten, PeerClosed };
+    enum class WaitResult {
+        Ready,         // what was waited for happened (for BytesWritten: `written` bytes)
+        PeerClosed,    // the peer is gone (and, for NewData, nothing new came first)
+        Refused,       // the server closed with this client in its backlog
+        Nothing,       // nothing left to wait for (no bytes unread, attempt abandoned)
+        TimedOut,
+        Deadline,      // the governing deadline passed
+        SameThread,    // only a peer living in this thread could end the wait
+    };
+    struct WaitOutcome
+    {
+        WaitResult result;
+        qint64 written = 0;
+    };
 
-    // All with `mutex` held.
-    void notify(int which, unsigned reasons);
+    // A connection from a client to the server `name`; or, with an empty
+    // name, a connected pair.
+    Connection(const QString &name, bool clientBuffered);
+    Q_DISABLE_COPY_MOVE(Connection)
+
+    // Set before the connection is shared, then read without the lock.
+    const QString name;                 // the server's name, without network; empty for a pair
+    quint64 id(EndIndex e) const { return m_ids[e]; }
+    bool buffered(EndIndex e) const { return m_buffered[e]; }
+    void setServerBuffered(bool buffered) { m_buffered[Server] = buffered; }
+
+    // Ends joining and leaving.
+    void attach(EndIndex e, Receiver *receiver, bool wantsWritten);
+    void setWantsWritten(EndIndex e, bool wanted);
+    void setAcceptor(QObject *server);  // answers "does the peer live in this thread?" until accepted
+    void closeEnd(EndIndex e);          // closed, aborted or deleted: unread input goes, the peer is told
+    bool accept(bool tellClient = true);  // room in the backlog: Connecting -> Connected
+    void refuse();                      // Connecting -> Refused; the client is told
+    bool abandon();                     // the client gave up while Connecting
+    bool isConnecting();
+    bool peerClosed(EndIndex e);
+
+    // Data. write() returns -1 when the peer has gone.
+    qint64 write(EndIndex from, QByteArray &&bytes);
+    qint64 write(EndIndex from, const char *data, qint64 size);
+    // Takes up to `max` bytes (to the first newline with `line`); -1 at end of
+    // stream. `direct`: the bytes go to the application, not into QIODevice's
+    // buffer, so they count as read now (together with what that buffer held).
+    qint64 read(EndIndex to, char *out, qint64 max, bool line, bool direct);
+    QByteArray takeAll(EndIndex to);
+    void acknowledgeHeld(EndIndex to, qint64 held);   // QIODevice's buffer holds `held` bytes now
+    qint64 available(EndIndex to);
+    bool hasLine(EndIndex to);
+    qint64 unreadByPeer(EndIndex from);
+    void setReadLimit(EndIndex to, qint64 limit);     // 0: none (setReadBufferSize)
+    void refillReadWindow(EndIndex to);               // a readyRead() is announced
+
+    // Notifications.
+    Pending takePending(EndIndex e);
+    void raise(EndIndex e, unsigned reasons);
+
+    // Blocking waits (no event loop runs): until what was asked for, the peer
+    // closing, `timeout`, or the governing deadline (read for NewData and
+    // PeerClosed, write for Connected and BytesWritten).
+    WaitOutcome wait(EndIndex me, WaitFor what, QDeadlineTimer timeout, const Deadlines &deadlines);
+
+    // Delivers the pending notification of end `e` now when its receiver lives
+    // in this thread, or posts it. For the chain and a server's first delivery.
+    static void deliverNowOrPost(const std::shared_ptr<Connection> &conn, EndIndex e);
+
+private:
+    enum class Queued { No, Chained, Posted };
+    struct End
+    {
+        Receiver *receiver = nullptr;   // null before the object exists and after it went away
+        unsigned pending = 0;           // Notify reasons not yet handled
+        Queued queued = Queued::No;
+        bool closed = false;            // this end closed, aborted or was deleted
+        bool wantsWritten = false;      // something is connected to bytesWritten()
+        qint64 readByPeer = 0;          // bytes for this end's next bytesWritten()
+        qint64 prefetched = 0;          // bytes in this end's QIODevice buffer, not yet acknowledged
+        qint64 readLimit = 0;           // setReadBufferSize(); 0: none
+        qint64 window = 0;              // with a limit: bytes readable before the next readyRead()
+    };
+
+    // All with m_mutex held.
+    void notify(EndIndex e, unsigned reasons);
+    void acknowledge(EndIndex reader, qint64 n);
+    template <typename Append>
+    qint64 writeWith(EndIndex from, qint64 n, Append append);
+    bool peerRunsInThisThread(EndIndex me) const;
     void wake()
     {
-        if (waiters)
-            changed.notify_all();
+        if (m_waiters)
+            m_changed.notify_all();
     }
-    // Waits until woken or `deadline` passes; false once it has passed.
-    bool waitUntil(std::unique_lock<std::mutex> &lock, QDeadlineTimer deadline);
+    qint64 visible(EndIndex to) const
+    {
+        return m_stream[peerOf(to)].visible(m_end[to].readLimit > 0 ? m_end[to].window : -1);
+    }
+
+    friend void flushChain();
+    friend class DeliveryScope;
+
+    std::mutex m_mutex;
+    std::condition_variable m_changed;
+    int m_waiters = 0;
+    Phase m_phase = Phase::Connecting;
+    QObject *m_acceptor = nullptr;
+    Stream m_stream[2];                 // m_stream[i] is written by end i
+    End m_end[2];
+    quint64 m_ids[2];
+    bool m_buffered[2] = {false, false};
 };
 
-// Delivers a socket's pending notification (memsocket.cpp).
-void deliver(MemSocket *socket);
-
-// While a thread delivers a MemConn notification, notifications it raises
-// for sockets of the same thread join this turn of its event loop instead of
-// posting an event each: they are delivered after the current handler
-// returns (never inside the writer's call stack), up to a budget of hops per
-// turn, after which they are posted as usual so the event loop is never starved.
+// Marks the delivery of one MemConn notification in this thread (see the
+// file comment): the outermost scope delivers what was chained meanwhile.
 class DeliveryScope
 {
 public:
@@ -116,7 +213,7 @@ private:
     bool m_outermost;
 };
 
-// Shared by Connection and the server's Listener.
+// Waits on `cond` until woken or `deadline` passes; false once it has passed.
 bool waitOn(std::condition_variable &cond, int &waiters, std::unique_lock<std::mutex> &lock,
             QDeadlineTimer deadline);
 

@@ -2,8 +2,8 @@
 #pragma once
 
 // The process-wide name registry and the state a listening MemServer shares
-// with the clients that connect to it. Lock order: registry, then a Listener,
-// then a Connection.
+// with the clients that connect to it. The lock order is written in
+// memconnection_p.h.
 
 #include "memconnection_p.h"
 
@@ -12,39 +12,52 @@
 #include <deque>
 #include <memory>
 
-class MemServer;
-
 namespace MemConnPrivate {
-
-// A name as given ("chat", "memu:chat", "memb:chat") split into network and name.
-struct Address
-{
-    QString name;          // without the network
-    bool buffered = false; // memb
-    static Address parse(const QString &given);
-    QString full() const { return fullName(buffered, name); }
-};
 
 class Listener
 {
 public:
-    std::mutex mutex;
-    std::condition_variable changed;   // a connection arrived, or the server closed
-    int waiters = 0;
-    MemServer *server = nullptr;       // null once the server closed
-    QString name;
-    bool buffered = false;
-    bool paused = false;
-    bool eventPosted = false;
-    int maxPending = 30;
-    int listed = 0;                    // sockets in the server's pending list
-    std::deque<std::shared_ptr<Connection>> arrived;  // connected, no server-side socket yet
-    std::deque<std::shared_ptr<Connection>> backlog;  // clients waiting for room, in order
+    Listener(QObject *server, const QString &name, bool buffered, int maxPending)
+        : name(name), buffered(buffered), m_server(server), m_maxPending(maxPending)
+    {
+    }
 
-    // All with `mutex` held.
-    bool hasRoom() const { return !paused && qsizetype(arrived.size()) + listed < maxPending; }
+    const QString name;
+    const bool buffered;
+
+    // A client's attempt: connected at once when there is room and nobody
+    // waits before it (true), or queued in the backlog. False with *closed
+    // when the server has closed.
+    bool offer(const std::shared_ptr<Connection> &conn, bool *closed);
+    // The server's side.
+    std::shared_ptr<Connection> takeArrived(bool *more);   // and counts it as listed
+    bool hasArrived();
+    void setListed(int listed);        // sockets in the server's pending list
+    void setMaxPending(int max);
+    void setPaused(bool paused);
+    void clearEventPosted();
+    // Waits until a connection has arrived or the server closed; false at the deadline.
+    bool waitForArrival(QDeadlineTimer deadline, bool *timedOut);
+    // Closes: what arrived and what waits are handed back to the server.
+    void close(std::deque<std::shared_ptr<Connection>> *arrived,
+               std::deque<std::shared_ptr<Connection>> *backlog);
+
+private:
+    // All with m_mutex held.
+    bool hasRoom() const { return !m_paused && qsizetype(m_arrived.size()) + m_listed < m_maxPending; }
     void admit();          // connects backlog clients while there is room
     void postToServer();   // one pending event at a time
+
+    std::mutex m_mutex;
+    std::condition_variable m_changed;   // a connection arrived, or the server closed
+    int m_waiters = 0;
+    QObject *m_server;                   // null once the server closed
+    bool m_paused = false;
+    bool m_eventPosted = false;
+    int m_maxPending;
+    int m_listed = 0;
+    std::deque<std::shared_ptr<Connection>> m_arrived;  // connected, no server-side socket yet
+    std::deque<std::shared_ptr<Connection>> m_backlog;  // clients waiting for room, in order
 };
 
 namespace Registry {

@@ -10,39 +10,48 @@
 
 using namespace MemConnPrivate;
 
-MemServerPrivate::Arrival MemServerPrivate::materialize()
+namespace {
+// MemServer's protected members, reached as MemSocketPrivate::get() explains.
+struct Access : MemServer
+{
+    static auto dPointer() { return &Access::d; }
+    static auto incoming() { return &Access::incomingConnection; }
+};
+} // namespace
+
+MemServerPrivate *MemServerPrivate::get(MemServer *server)
+{
+    return (server->*Access::dPointer()).get();
+}
+
+MemServerPrivate::Pending MemServerPrivate::materialize()
 {
     if (!listener)
         return {};
-    Arrival a;
-    {
-        std::lock_guard lock(listener->mutex);
-        if (listener->arrived.empty())
-            return {};
-        a.connection = std::move(listener->arrived.front());
-        listener->arrived.pop_front();
-        ++listener->listed;   // keeps the backlog's count until syncPending()
-    }
-    a.socket = new MemSocket(holderForNewSocket());
-    a.socket->d->serverName = serverName;
-    a.socket->d->addr = addr;
-    a.socket->d->attach(a.connection, 1);
-    q->incomingConnection(a.socket);
+    bool more = false;
+    std::shared_ptr<Connection> c = listener->takeArrived(&more);
+    if (!c)
+        return {};
+    auto *socket = new MemSocket(holderForNewSocket());
+    MemSocketPrivate *sd = MemSocketPrivate::get(socket);
+    sd->serverName = serverName;
+    sd->addr = addr;
+    sd->attach(c, Server);
+    (q->*Access::incoming())(socket);   // virtual: a subclass's override runs
     syncPending();
-    return a;
+    return {socket, std::move(c)};
 }
 
 void MemServerPrivate::processArrivals()
 {
-    if (listener) {
-        std::lock_guard lock(listener->mutex);
-        listener->eventPosted = false;
-    }
+    if (listener)
+        listener->clearEventPosted();
     QPointer<MemServer> guard(q);
     while (listener) {
-        Arrival a = materialize();
+        Pending a = materialize();
         if (!a.socket)
             break;
+        QPointer<MemSocket> socket(a.socket);
         delivering = a.socket;
         Q_EMIT q->newConnection();
         if (!guard)
@@ -50,61 +59,47 @@ void MemServerPrivate::processArrivals()
         delivering = nullptr;
         // Taken inside newConnection() (or by incomingConnection()): tell the
         // socket what arrived with it now, without another event-loop turn.
-        if (!pending.contains(a.socket))
-            release(a.connection, a.socket, true);
+        if (socket && std::none_of(pending.cbegin(), pending.cend(),
+                                   [&](const Pending &p) { return p.socket == socket; }))
+            Connection::deliverNowOrPost(a.connection, Server);
     }
 }
 
 void MemServerPrivate::syncPending()
 {
-    if (!listener)
-        return;
-    std::lock_guard lock(listener->mutex);
-    listener->listed = int(pending.size());
-    listener->admit();
+    if (listener)
+        listener->setListed(int(pending.size()));
 }
 
-void MemServerPrivate::release(const std::shared_ptr<Connection> &connection, MemSocket *socket,
-                               bool inlineOk)
+void MemServerPrivate::forget(MemSocket *socket)
 {
-    {
-        std::lock_guard lock(connection->mutex);
-        End &e = connection->end[1];
-        if (e.socket != socket || !e.pending || e.eventPosted)
-            return;
-        if (!inlineOk || socket->thread() != QThread::currentThread()) {
-            e.eventPosted = true;
-            QCoreApplication::postEvent(socket, new QEvent(notifyEventType()));
-            return;
-        }
-    }
-    socket->d->processNotification();
+    pending.removeIf([socket](const Pending &p) { return p.socket == socket; });
+    syncPending();   // its room in the backlog is free again
 }
 
 QObject *MemServerPrivate::holderForNewSocket()
 {
-    constexpr int kHolderSize = 1024;
-    if (!holder || holder->children >= kHolderSize) {
+    if (!holder || holder->isFull()) {
         holder = nullptr;
-        for (SocketHolder *h : std::as_const(holders)) {
-            if (h->children < kHolderSize / 2) {
+        holders.removeIf([](const QPointer<SocketHolder> &h) { return h.isNull(); });
+        for (const QPointer<SocketHolder> &h : std::as_const(holders)) {
+            if (h->hasRoom()) {
                 holder = h;
                 break;
             }
         }
         if (!holder) {
             holder = new SocketHolder(q);
-            QObject::connect(holder, &QObject::destroyed, q, [this, h = holder] { holders.removeOne(h); });
             holders.append(holder);
         }
     }
     return holder;
 }
 
-void MemServerPrivate::setError(QAbstractSocket::SocketError e, const QString &text)
+void MemServerPrivate::setError(Failure failure, const QString &address)
 {
-    error = e;
-    errorString = text;
+    error = MemConnPrivate::code(failure);
+    errorString = describe(failure, address);
 }
 
 MemServer::MemServer(QObject *parent)
@@ -125,23 +120,19 @@ bool MemServer::listen(const QString &name)
     }
     const Address a = Address::parse(name);
     if (a.name.isEmpty()) {
-        d->setError(QAbstractSocket::HostNotFoundError, a.full() + QStringLiteral(": the server name is empty"));
+        d->setError(Failure::EmptyName, a.describe());
         return false;
     }
-    auto l = std::make_shared<Listener>();
-    l->server = this;
-    l->name = a.name;
-    l->buffered = a.buffered;
-    l->maxPending = d->maxPending;
+    auto l = std::make_shared<Listener>(this, a.name, a.buffered, d->maxPending);
     if (!Registry::insert(l)) {
-        d->setError(QAbstractSocket::AddressInUseError,
-                    a.full() + QStringLiteral(": the name is already held by another server"));
+        d->setError(Failure::NameInUse, a.full());
         return false;
     }
     d->listener = std::move(l);
     d->serverName = name;
     d->addr = a;
-    d->setError(QAbstractSocket::UnknownSocketError, QString());
+    d->error = QAbstractSocket::UnknownSocketError;
+    d->errorString.clear();
     return true;
 }
 
@@ -151,35 +142,16 @@ void MemServer::close()
         return;
     std::shared_ptr<Listener> l = std::move(d->listener);
     Registry::remove(l.get());
-    std::deque<std::shared_ptr<MemConnPrivate::Connection>> arrived, backlog;
-    {
-        std::lock_guard lock(l->mutex);
-        l->server = nullptr;
-        arrived.swap(l->arrived);
-        backlog.swap(l->backlog);
-        l->listed = 0;
-        if (l->waiters)
-            l->changed.notify_all();
-    }
-    for (const auto &c : arrived) {
-        std::lock_guard lock(c->mutex);
-        c->end[1].closed = true;
-        c->stream[0].discard();
-        c->notify(0, NotifyPeerClosed);
-        c->wake();
-    }
-    for (const auto &c : backlog) {
-        std::lock_guard lock(c->mutex);
-        if (c->phase == Phase::Connecting) {
-            c->phase = Phase::Refused;
-            c->notify(0, NotifyRefused);
-            c->wake();
-        }
-    }
-    const QList<MemSocket *> untaken = std::exchange(d->pending, {});
-    for (MemSocket *socket : untaken) {
-        socket->d->pendingIn = nullptr;
-        delete socket;
+    std::deque<std::shared_ptr<Connection>> arrived, backlog;
+    l->close(&arrived, &backlog);
+    for (const auto &c : arrived)
+        c->closeEnd(Server);
+    for (const auto &c : backlog)
+        c->refuse();
+    const QList<MemServerPrivate::Pending> untaken = std::exchange(d->pending, {});
+    for (const MemServerPrivate::Pending &p : untaken) {
+        MemSocketPrivate::get(p.socket)->pendingIn = nullptr;
+        delete p.socket;
     }
     d->serverName.clear();
     d->addr = Address();
@@ -202,12 +174,13 @@ QString MemServer::fullServerName() const
 
 void MemServer::setMaxPendingConnections(int numConnections)
 {
-    d->maxPending = qMax(0, numConnections);
-    if (d->listener) {
-        std::lock_guard lock(d->listener->mutex);
-        d->listener->maxPending = d->maxPending;
-        d->listener->admit();
+    if (numConnections < 0) {
+        qWarning("MemServer::setMaxPendingConnections: %d is negative, using 0", numConnections);
+        numConnections = 0;
     }
+    d->maxPending = numConnections;
+    if (d->listener)
+        d->listener->setMaxPending(d->maxPending);
 }
 
 int MemServer::maxPendingConnections() const
@@ -219,10 +192,7 @@ bool MemServer::hasPendingConnections() const
 {
     if (!d->pending.isEmpty())
         return true;
-    if (!d->listener)
-        return false;
-    std::lock_guard lock(d->listener->mutex);
-    return !d->listener->arrived.empty();
+    return d->listener && d->listener->hasArrived();
 }
 
 MemSocket *MemServer::nextPendingConnection()
@@ -231,12 +201,14 @@ MemSocket *MemServer::nextPendingConnection()
         if (!d->materialize().socket)
             return nullptr;
     }
-    MemSocket *socket = d->pending.takeFirst();
-    socket->d->pendingIn = nullptr;
+    const MemServerPrivate::Pending next = d->pending.takeFirst();
+    MemSocketPrivate::get(next.socket)->pendingIn = nullptr;
     d->syncPending();
-    if (socket != d->delivering)
-        MemServerPrivate::release(socket->d->conn, socket, false);
-    return socket;
+    // What arrived with it is told through its event loop (or after the
+    // current MemConn handler), once the caller has connected its slots.
+    if (next.connection && next.socket != d->delivering)
+        next.connection->raise(Server, 0);
+    return next.socket;
 }
 
 bool MemServer::waitForNewConnection(int msec, bool *timedOut)
@@ -252,18 +224,11 @@ bool MemServer::waitForNewConnection(QDeadlineTimer deadline, bool *timedOut)
         return false;
     if (!d->pending.isEmpty())
         return true;   // newConnection() was emitted for these already
-    {
-        std::shared_ptr<Listener> l = d->listener;
-        std::unique_lock lock(l->mutex);
-        while (l->arrived.empty()) {
-            if (!l->server)
-                return false;
-            if (!waitOn(l->changed, l->waiters, lock, deadline)) {
-                if (timedOut)
-                    *timedOut = true;
-                return false;
-            }
-        }
+    bool expired = false;
+    if (!d->listener->waitForArrival(deadline, &expired)) {
+        if (timedOut)
+            *timedOut = expired;
+        return false;
     }
     // Connected but not announced yet (even if that happened before the
     // call): newConnection() is emitted from here, as QLocalServer does.
@@ -274,19 +239,14 @@ bool MemServer::waitForNewConnection(QDeadlineTimer deadline, bool *timedOut)
 
 void MemServer::pauseAccepting()
 {
-    if (!d->listener)
-        return;
-    std::lock_guard lock(d->listener->mutex);
-    d->listener->paused = true;
+    if (d->listener)
+        d->listener->setPaused(true);
 }
 
 void MemServer::resumeAccepting()
 {
-    if (!d->listener)
-        return;
-    std::lock_guard lock(d->listener->mutex);
-    d->listener->paused = false;
-    d->listener->admit();
+    if (d->listener)
+        d->listener->setPaused(false);
 }
 
 QAbstractSocket::SocketError MemServer::serverError() const
@@ -311,13 +271,16 @@ void MemServer::incomingConnection(MemSocket *socket)
 
 void MemServer::addPendingConnection(MemSocket *socket)
 {
-    d->pending.append(socket);
-    socket->d->pendingIn = this;
+    if (!socket)
+        return;
+    MemSocketPrivate *sd = MemSocketPrivate::get(socket);
+    d->pending.append({socket, sd->conn});
+    sd->pendingIn = d.get();
 }
 
 bool MemServer::event(QEvent *event)
 {
-    if (event->type() == MemConnPrivate::notifyEventType()) {
+    if (MemConnPrivate::isNotification(event)) {
         MemConnPrivate::DeliveryScope scope;
         d->processArrivals();
         return true;

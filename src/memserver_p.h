@@ -1,14 +1,16 @@
 // Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "memaddress_p.h"
 #include "memregistry_p.h"
 #include "memserver.h"
 
-#include <QtCore/qcoreevent.h>
 #include <QtCore/qlist.h>
+#include <QtCore/qpointer.h>
 
-#include <utility>
+class MemSocket;
 
+namespace MemConnPrivate {
 // Holds up to kHolderSize server-side sockets as QObject children. ~QObject
 // searches its parent's child list, so with every socket a direct child of the
 // server, closing one would cost O(open connections); holders keep it O(1)
@@ -17,36 +19,30 @@ class SocketHolder : public QObject
 {
 public:
     using QObject::QObject;
-    int children = 0;
-
-protected:
-    void childEvent(QChildEvent *event) override
-    {
-        if (event->added())
-            ++children;
-        else if (event->removed())
-            --children;
-    }
+    static constexpr int kHolderSize = 1024;
+    bool isFull() const { return children().size() >= kHolderSize; }
+    bool hasRoom() const { return children().size() < kHolderSize / 2; }
 };
+} // namespace MemConnPrivate
 
 class MemServerPrivate
 {
 public:
     using Connection = MemConnPrivate::Connection;
-    struct Arrival
+    struct Pending
     {
         MemSocket *socket = nullptr;
-        std::shared_ptr<Connection> connection;
+        std::shared_ptr<Connection> connection;   // null for a socket added by a subclass
     };
 
     explicit MemServerPrivate(MemServer *q) : q(q) {}
+    static MemServerPrivate *get(MemServer *server);
 
-    Arrival materialize();             // one arrived connection becomes a MemSocket
+    Pending materialize();             // one arrived connection becomes a MemSocket
     void processArrivals();            // the server's event: newConnection() for each
     void syncPending();                // tells the listener how full the pending list is
-    static void release(const std::shared_ptr<Connection> &connection, MemSocket *socket,
-                        bool inlineOk);
-    void setError(QAbstractSocket::SocketError error, const QString &text);
+    void forget(MemSocket *socket);    // a pending socket is being destroyed
+    void setError(MemConnPrivate::Failure failure, const QString &address);
     QObject *holderForNewSocket();
 
     MemServer *q;
@@ -54,9 +50,9 @@ public:
     QString serverName;
     MemConnPrivate::Address addr;
     int maxPending = 30;
-    QList<MemSocket *> pending;
-    QList<SocketHolder *> holders;
-    SocketHolder *holder = nullptr;   // where new sockets go
+    QList<Pending> pending;
+    QList<QPointer<MemConnPrivate::SocketHolder>> holders;
+    MemConnPrivate::SocketHolder *holder = nullptr;   // where new sockets go
     MemSocket *delivering = nullptr;   // taken inside newConnection(): told inline after it
     QAbstractSocket::SocketError error = QAbstractSocket::UnknownSocketError;
     QString errorString;

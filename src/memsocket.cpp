@@ -1,33 +1,45 @@
 // Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
+// MemSocket: the public face and its state machine (connect, close, peer
+// closed, handle a notification). Every locked operation on the connection,
+// and the rule for telling the peer, is in memconnection.cpp.
 #include "memsocket.h"
 
 #include "memserver_p.h"
 #include "memsocket_p.h"
 
-#include <QtCore/qcoreapplication.h>
+#include <QtCore/qabstracteventdispatcher.h>
+#include <QtCore/qcoreevent.h>
 #include <QtCore/qmetaobject.h>
 #include <QtCore/qthread.h>
 
 #include <chrono>
 
 using namespace MemConnPrivate;
-using Socket = QAbstractSocket;
+using WaitFor = Connection::WaitFor;
+using WaitResult = Connection::WaitResult;
 
 namespace {
-QDeadlineTimer earlier(QDeadlineTimer a, QDeadlineTimer b)
+// The d-pointer and QIODevice::setErrorString() are protected, as QObject's
+// d_ptr is: reached through pointers to members formed in a derived scope.
+struct Access : MemSocket
 {
-    return a < b ? a : b;
-}
+    static auto dPointer() { return &Access::d; }
+    static auto errorStringSetter() { return &Access::setErrorString; }
+};
 } // namespace
+
+MemSocketPrivate *MemSocketPrivate::get(MemSocket *socket)
+{
+    return (socket->*Access::dPointer()).get();
+}
 
 // ---------------------------------------------------------------------------
 // Connecting and closing
 
 void MemSocketPrivate::connectToServer(QIODevice::OpenMode mode)
 {
-    if (state != Socket::UnconnectedState) {
-        setErrorAndEmit(Socket::OperationError,
-                        address() + QStringLiteral(": connectToServer() called while connecting or connected"));
+    if (state != QAbstractSocket::UnconnectedState) {
+        setErrorAndEmit(Failure::AlreadyConnecting);
         return;
     }
     if (q->isOpen() || conn) {
@@ -37,59 +49,44 @@ void MemSocketPrivate::connectToServer(QIODevice::OpenMode mode)
     }
     addr = Address::parse(serverName);
     pair = false;
+    peerId = 0;
     if (!(mode & QIODevice::ReadWrite)) {
-        setErrorAndEmit(Socket::OperationError, address() + QStringLiteral(": invalid open mode"));
+        setErrorAndEmit(Failure::InvalidOpenMode);
         return;
     }
     openMode = mode;
-    setState(Socket::ConnectingState);
-    if (state != Socket::ConnectingState)
-        return;   // a slot gave up
+    Alive frame(this);
+    const quint64 started = ++epoch;
+    setState(QAbstractSocket::ConnectingState);
+    if (!still(frame, started) || state != QAbstractSocket::ConnectingState)
+        return;   // a slot gave up, or went away
     if (addr.name.isEmpty()) {
-        fail(Socket::HostNotFoundError, address() + QStringLiteral(": the server name is empty"));
+        fail(Failure::EmptyName);
         return;
     }
     std::shared_ptr<Listener> l = Registry::find(addr.name);
     if (!l) {
-        fail(Socket::HostNotFoundError, address() + QStringLiteral(": no server is listening on this name"));
+        fail(Failure::NoServer);
         return;
     }
-
-    auto c = std::make_shared<Connection>();
-    c->name = addr.name;
-    c->end[0].socket = q;
-    c->end[0].buffered = addr.buffered;
-    c->end[0].wantsWritten = writtenReceivers.load() > 0;
-    c->end[0].id = nextEndId();
-    c->end[1].id = nextEndId();
-    bool connectedNow = false;
-    {
-        std::lock_guard lock(l->mutex);
-        if (!l->server) {
-            c->end[0].socket = nullptr;
-        } else {
-            c->end[1].buffered = l->buffered;
-            connectedNow = l->hasRoom() && l->backlog.empty();
-            if (connectedNow) {
-                c->phase = Phase::Connected;
-                l->arrived.push_back(c);
-                l->postToServer();
-            } else {
-                l->backlog.push_back(c);
-            }
-        }
-    }
-    if (!c->end[0].socket) {   // closed between the look-up and now
-        fail(Socket::HostNotFoundError, address() + QStringLiteral(": no server is listening on this name"));
+    auto c = std::make_shared<Connection>(addr.name, addr.buffered);
+    c->attach(Client, this, writtenReceivers.load() > 0);
+    if (readBufferSize > 0)
+        c->setReadLimit(Client, readBufferSize);
+    bool closed = false;
+    const bool connectedNow = l->offer(c, &closed);
+    if (closed) {   // closed between the look-up and now
+        c->closeEnd(Client);
+        fail(Failure::NoServer);
         return;
     }
-    localId = c->end[0].id;
-    peerId = c->end[1].id;
-    peerBuffered = c->end[1].buffered;
+    localId = c->id(Client);
+    peerId = c->id(Server);
+    peerBuffered = c->buffered(Server);
+    me = Client;
     {
-        std::lock_guard lock(deadlineMutex);
+        std::lock_guard lock(connMutex);
         conn = std::move(c);
-        me = 0;
     }
     if (connectedNow)
         becomeConnected();
@@ -101,211 +98,227 @@ void MemSocketPrivate::becomeConnected()
 {
     listener.reset();
     q->QIODevice::open(openMode | QIODevice::Unbuffered);
-    setState(Socket::ConnectedState);
-    if (state != Socket::ConnectedState)
+    Alive frame(this);
+    const quint64 current = epoch;
+    setState(QAbstractSocket::ConnectedState);
+    if (!still(frame, current) || state != QAbstractSocket::ConnectedState)
         return;
     Q_EMIT q->connected();
-    if (deadlinesSet.load(std::memory_order_acquire))
+    if (still(frame, current) && deadlines.anySet())
         checkDeadlines();
 }
 
-void MemSocketPrivate::attach(std::shared_ptr<Connection> connection, int which)
+void MemSocketPrivate::attach(std::shared_ptr<Connection> connection, EndIndex which)
 {
     me = which;
-    const int other = 1 - which;
-    localId = connection->end[which].id;
-    peerId = connection->end[other].id;
-    peerBuffered = connection->end[other].buffered;
+    localId = connection->id(which);
+    peerId = connection->id(peerOf(which));
+    peerBuffered = connection->buffered(peerOf(which));
+    connection->attach(which, this, writtenReceivers.load() > 0);
+    if (readBufferSize > 0)
+        connection->setReadLimit(which, readBufferSize);
     {
-        std::lock_guard lock(connection->mutex);
-        End &e = connection->end[which];
-        e.socket = q;
-        e.wantsWritten = writtenReceivers.load() > 0;
-        if (connection->stream[other].queued > 0)
-            e.pending |= NotifyData;
-        if (connection->end[other].closed)
-            e.pending |= NotifyPeerClosed;
-    }
-    {
-        std::lock_guard lock(deadlineMutex);
+        std::lock_guard lock(connMutex);
         conn = std::move(connection);
     }
+    ++epoch;
     openMode = QIODevice::ReadWrite;
     q->QIODevice::open(openMode | QIODevice::Unbuffered);
-    state = Socket::ConnectedState;   // born connected, as a server's sockets are
+    state = QAbstractSocket::ConnectedState;   // born connected, as a server's sockets are
 }
 
 void MemSocketPrivate::abandon()
 {
     if (!listener)
         return;
-    std::shared_ptr<Listener> l = std::move(listener);
-    std::lock_guard lockListener(l->mutex);
-    std::lock_guard lock(conn->mutex);
-    if (conn->phase == Phase::Connecting) {
-        conn->phase = Phase::Abandoned;
-        auto it = std::find(l->backlog.begin(), l->backlog.end(), conn);
-        if (it != l->backlog.end())
-            l->backlog.erase(it);
-    }
+    listener.reset();
+    if (conn)
+        conn->abandon();   // the server skips it when it makes room
 }
 
 void MemSocketPrivate::detach()
 {
     if (!conn)
         return;
-    {
-        std::lock_guard lock(conn->mutex);
-        End &e = conn->end[me];
-        e.socket = nullptr;
-        e.closed = true;
-        e.pending = 0;
-        e.credit = 0;
-        conn->stream[1 - me].discard();   // unread input goes with the reader's own close
-        conn->notify(1 - me, NotifyPeerClosed);
-        conn->wake();
-    }
-    std::lock_guard lock(deadlineMutex);
+    conn->closeEnd(me);
+    std::lock_guard lock(connMutex);
     conn.reset();
-    prefetched = 0;
+    ++epoch;
+}
+
+void MemSocketPrivate::connectionEnded()
+{
+    serverName.clear();
+    peerId = 0;
 }
 
 void MemSocketPrivate::closeConnection()
 {
+    Alive frame(this);
+    const quint64 current = epoch;
     switch (state) {
-    case Socket::ConnectingState:
+    case QAbstractSocket::ConnectingState:
         abandon();
         detach();
-        setState(Socket::UnconnectedState);
+        connectionEnded();
+        setState(QAbstractSocket::UnconnectedState);
         break;
-    case Socket::ConnectedState:
-        q->QIODevice::close();
+    case QAbstractSocket::ConnectedState:
+        q->QIODevice::close();   // aboutToClose()
+        if (!still(frame, current) || state != QAbstractSocket::ConnectedState)
+            return;   // a slot closed, reconnected or deleted it
         detach();
-        setState(Socket::ClosingState);
-        setState(Socket::UnconnectedState);
+        connectionEnded();
+        setState(QAbstractSocket::ClosingState);
+        if (!frame.alive || state != QAbstractSocket::ClosingState)
+            return;
+        setState(QAbstractSocket::UnconnectedState);
+        if (!frame.alive || state != QAbstractSocket::UnconnectedState)
+            return;
         Q_EMIT q->disconnected();
         break;
     default:
         if (q->isOpen())
             q->QIODevice::close();
-        detach();
+        if (frame.alive)
+            detach();
         break;
     }
 }
 
 void MemSocketPrivate::peerClosed()
 {
-    if (state != Socket::ConnectedState)
+    if (state != QAbstractSocket::ConnectedState)
         return;
-    setErrorAndEmit(Socket::RemoteHostClosedError,
-                    address() + QStringLiteral(": the remote end closed the connection"));
-    setState(Socket::UnconnectedState);
+    Alive frame(this);
+    const quint64 current = epoch;
+    const auto gaveUp = [&] {   // a slot closed, reconnected or deleted the socket
+        return !still(frame, current) || state != QAbstractSocket::ConnectedState;
+    };
+    setErrorAndEmit(Failure::RemoteClosed);
+    if (gaveUp())
+        return;
+    connectionEnded();
+    setState(QAbstractSocket::UnconnectedState);
+    if (!still(frame, current) || state != QAbstractSocket::UnconnectedState)
+        return;
     Q_EMIT q->readChannelFinished();
+    if (!still(frame, current) || state != QAbstractSocket::UnconnectedState)
+        return;
     Q_EMIT q->disconnected();
 }
 
 void MemSocketPrivate::setWantsWritten(bool wanted)
 {
     std::shared_ptr<Connection> c;
-    int which;
     {
-        std::lock_guard lock(deadlineMutex);
+        std::lock_guard lock(connMutex);
         c = conn;
-        which = me;
     }
-    if (!c)
-        return;
-    std::lock_guard lock(c->mutex);
-    c->end[which].wantsWritten = wanted;
+    if (c)
+        c->setWantsWritten(me, wanted);
 }
 
-void MemSocketPrivate::leavePendingList()
+void MemSocketPrivate::fail(Failure failure)
 {
-    if (pendingIn)
-        pendingIn->d->pending.removeOne(q);
-    pendingIn = nullptr;
-}
-
-void MemSocketPrivate::fail(Socket::SocketError e, const QString &text)
-{
-    setErrorAndEmit(e, text);
-    setState(Socket::UnconnectedState);
+    Alive frame(this);
+    connectionEnded();
+    setErrorAndEmit(failure);
+    if (frame.alive)
+        setState(QAbstractSocket::UnconnectedState);
 }
 
 // ---------------------------------------------------------------------------
-// Notifications: at most one posted event per end; the reasons accumulate.
+// Notifications: at most one pending per end; the reasons accumulate.
 
-void MemSocketPrivate::processNotification()
+void MemSocketPrivate::deliverNotification()
 {
     if (!conn)
         return;
-    unsigned reasons;
-    qint64 written;
-    {
-        std::lock_guard lock(conn->mutex);
-        End &e = conn->end[me];
-        reasons = e.pending;
-        written = e.credit;
-        e.pending = 0;
-        e.credit = 0;
-        e.eventPosted = false;
-    }
-    handle(reasons, written);
+    const Connection::Pending p = conn->takePending(me);
+    handle(p.reasons, p.written);
 }
 
 void MemSocketPrivate::handle(unsigned reasons, qint64 written)
 {
-    if ((reasons & NotifyAccepted) && state == Socket::ConnectingState)
+    Alive frame(this);
+    const quint64 current = epoch;
+    if ((reasons & NotifyAccepted) && state == QAbstractSocket::ConnectingState) {
         becomeConnected();
-    if ((reasons & NotifyRefused) && state == Socket::ConnectingState) {
+        if (!still(frame, current))
+            return;
+    }
+    if ((reasons & NotifyRefused) && state == QAbstractSocket::ConnectingState) {
         listener.reset();
         detach();
-        fail(Socket::ConnectionRefusedError,
-             address() + QStringLiteral(": the server closed before accepting the connection"));
+        fail(Failure::Refused);
         return;
     }
     if (reasons & NotifyReconcile)
         reconcile();
-    if (written > 0)
-        Q_EMIT q->bytesWritten(written);
-    if ((reasons & NotifyData) && conn)
+    if (written > 0) {
+        emitBytesWritten(written);
+        if (!still(frame, current))
+            return;
+    }
+    if ((reasons & NotifyData) && conn) {
         emitReadyRead();
-    if (reasons & NotifyPeerClosed)
+        if (!still(frame, current))
+            return;
+    }
+    if (reasons & NotifyPeerClosed) {
         peerClosed();
+        if (!still(frame, current))
+            return;
+    }
     if (reasons & NotifyDeadline)
         checkDeadlines();
 }
 
 void MemSocketPrivate::emitReadyRead()
 {
-    window = readBufferSize;   // like QAbstractSocket's buffer: refilled per notification
+    if (emittingReadyRead) {
+        readyReadAgain = true;   // announced once the outer slot returns
+        return;
+    }
+    if (readBufferSize > 0 && conn)
+        conn->refillReadWindow(me);
+    // Nothing to read (a blocking read took it already): no signal.
+    if (q->QIODevice::bytesAvailable() == 0 && (!conn || conn->available(me) == 0))
+        return;
+    Alive frame(this);
+    emittingReadyRead = true;
     Q_EMIT q->readyRead();
+    if (!frame.alive)
+        return;
+    emittingReadyRead = false;
+    if (std::exchange(readyReadAgain, false) && conn)
+        conn->raise(me, NotifyData);
+}
+
+void MemSocketPrivate::emitBytesWritten(qint64 written)
+{
+    if (emittingBytesWritten) {
+        writtenLater += written;   // reported once the outer slot returns
+        return;
+    }
+    Alive frame(this);
+    emittingBytesWritten = true;
+    Q_EMIT q->bytesWritten(written);
+    if (!frame.alive)
+        return;
+    emittingBytesWritten = false;
+    if (const qint64 later = std::exchange(writtenLater, 0)) {
+        emitBytesWritten(later);
+    }
 }
 
 // Bytes QIODevice pulled into its own buffer (peek(), transactions) count as
 // read once the application has taken them from that buffer.
 void MemSocketPrivate::reconcile()
 {
-    if (!prefetched || !conn || q->isTransactionStarted())
-        return;
-    const qint64 held = q->QIODevice::bytesAvailable();
-    if (held >= prefetched)
-        return;
-    std::lock_guard lock(conn->mutex);
-    credit(prefetched - held);
-    prefetched = held;
-}
-
-void MemSocketPrivate::credit(qint64 consumed)
-{
-    const int other = 1 - me;
-    conn->stream[other].unread = qMax<qint64>(0, conn->stream[other].unread - consumed);
-    End &writer = conn->end[other];
-    if (!writer.buffered && !writer.closed) {
-        writer.credit += consumed;
-        conn->notify(other, NotifyWritten);
-    }
-    conn->wake();
+    if (conn && !q->isTransactionStarted())
+        conn->acknowledgeHeld(me, q->QIODevice::bytesAvailable());
 }
 
 // ---------------------------------------------------------------------------
@@ -313,73 +326,42 @@ void MemSocketPrivate::credit(qint64 consumed)
 
 bool MemSocketPrivate::canWrite()
 {
-    if (state != Socket::ConnectedState || !conn) {
-        if (conn)
-            setError(Socket::RemoteHostClosedError,
-                     address() + QStringLiteral(": cannot write, the remote end closed the connection"));
-        else
-            q->setErrorString(address() + QStringLiteral(": cannot write, the socket is not connected"));
+    if (state != QAbstractSocket::ConnectedState || !conn) {
+        setError(conn ? Failure::WriteAfterPeerClosed : Failure::WriteNotConnected);
         return false;
     }
     if (!(q->openMode() & QIODevice::WriteOnly)) {
-        q->setErrorString(address() + QStringLiteral(": cannot write, the socket is not open for writing"));
+        setError(Failure::WriteNotWritable);
         return false;
     }
-    if (deadlinesSet.load(std::memory_order_acquire) && writeExpired()) {
-        setError(Socket::SocketTimeoutError, address() + QStringLiteral(": write deadline exceeded"));
+    if (deadlines.expired(Deadlines::Kind::Write)) {
+        setError(Failure::WriteDeadline);
         return false;
     }
     return true;
 }
 
-template <typename Append>
-qint64 MemSocketPrivate::pushWith(qint64 n, Append append)
+qint64 MemSocketPrivate::written(qint64 result)
 {
-    if (n == 0)
-        return 0;
-    const int other = 1 - me;
-    {
-        std::lock_guard lock(conn->mutex);
-        if (!conn->end[other].closed) {
-            append(conn->stream[me]);
-            conn->notify(other, NotifyData);
-            if (addr.buffered) {
-                conn->end[me].credit += n;
-                conn->notify(me, NotifyWritten);
-            }
-            conn->wake();
-            return n;
-        }
-    }
-    setError(Socket::RemoteHostClosedError,
-             address() + QStringLiteral(": cannot write, the remote end closed the connection"));
-    return -1;
-}
-
-qint64 MemSocketPrivate::push(QByteArray &&bytes)
-{
-    return pushWith(bytes.size(), [&bytes](Stream &s) { s.append(std::move(bytes)); });
-}
-
-qint64 MemSocketPrivate::push(const char *data, qint64 size)
-{
-    return pushWith(size, [data, size](Stream &s) { s.append(data, size); });
+    if (result < 0)
+        setError(Failure::WriteAfterPeerClosed);
+    return result;
 }
 
 bool MemSocketPrivate::canRead()
 {
     if (!q->isOpen()) {
-        q->setErrorString(address() + QStringLiteral(": cannot read, the socket is not connected"));
+        setError(Failure::ReadNotConnected);
         return false;
     }
     if (!(q->openMode() & QIODevice::ReadOnly)) {
-        q->setErrorString(address() + QStringLiteral(": cannot read, the socket is not open for reading"));
+        setError(Failure::ReadNotReadable);
         return false;
     }
     // Checked here too: QIODevice serves bytes it holds (after peek()) without
     // asking readData().
-    if (deadlinesSet.load(std::memory_order_acquire) && readExpired()) {
-        setError(Socket::SocketTimeoutError, address() + QStringLiteral(": read deadline exceeded"));
+    if (readDeadlinePassed()) {
+        setError(Failure::ReadDeadline);
         return false;
     }
     return true;
@@ -391,126 +373,80 @@ qint64 MemSocketPrivate::pull(char *data, qint64 maxSize, bool line)
     // and no transaction runs; otherwise the bytes land in QIODevice's buffer
     // and count as read only when the application takes them from there.
     const bool direct = !q->isTransactionStarted() && q->QIODevice::bytesAvailable() == 0;
-    if (maxSize <= 0) {
-        // readData(p, 0): Qt's buffer was drained.
-        if (direct && prefetched && conn) {
-            std::lock_guard lock(conn->mutex);
-            credit(prefetched);
-            prefetched = 0;
-        }
-        return 0;
-    }
     if (!conn)
+        return maxSize <= 0 ? 0 : -1;
+    if (maxSize > 0 && readDeadlinePassed()) {
+        setError(Failure::ReadDeadline);
         return -1;
-    if (deadlinesSet.load(std::memory_order_acquire) && readExpired()) {
-        setError(Socket::SocketTimeoutError, address() + QStringLiteral(": read deadline exceeded"));
-        return -1;
     }
-    const int other = 1 - me;
-    std::lock_guard lock(conn->mutex);
-    Stream &in = conn->stream[other];
-    qint64 want = readBufferSize > 0 ? qMin(maxSize, window) : maxSize;
-    if (want == 0)
-        return 0;   // the rest waits for the next readyRead()
-    if (line) {
-        const qint64 newline = in.indexOf('\n', want);
-        if (newline >= 0)
-            want = newline + 1;
-    }
-    const qint64 n = in.take(data, want);
-    if (n == 0)
-        return conn->end[other].closed ? -1 : 0;
-    if (direct) {
-        credit(n + prefetched);
-        prefetched = 0;
-    } else {
-        prefetched += n;
-        conn->notify(me, NotifyReconcile);
-    }
-    if (readBufferSize > 0) {
-        window -= n;
-        if (window == 0 && in.queued > 0)
-            conn->notify(me, NotifyData);   // the rest waited for room: readyRead() again
-    }
-    return n;
+    return conn->read(me, data, maxSize, line, direct);
 }
 
 // ---------------------------------------------------------------------------
-// Blocking waits
+// Blocking waits: they block the calling thread and never run its event loop.
 
-bool MemSocketPrivate::waitFor(WaitFor what, QDeadlineTimer deadline)
+bool MemSocketPrivate::waitFor(WaitFor what, QDeadlineTimer timeout)
 {
-    if (!conn)
-        return false;
-    if (what == WaitFor::Disconnected && state != Socket::ConnectedState)
-        return false;
-    if (state == Socket::ConnectingState && !q->waitForConnected(deadline))
-        return false;
-    if (!conn)
-        return false;
-    const int other = 1 - me;
-    const int governing = what == WaitFor::BytesWritten ? 1 : 0;
-    const auto deadlineExpired = [this, governing] {
-        return governing ? writeExpired() : readExpired();
-    };
-    std::shared_ptr<Connection> c = conn;
-    std::unique_lock lock(c->mutex);
-    for (;;) {
-        const bool useDeadline = deadlinesSet.load(std::memory_order_acquire);
-        if (useDeadline && deadlineExpired()) {
-            lock.unlock();
-            setError(Socket::SocketTimeoutError,
-                     address() + (governing ? QStringLiteral(": write deadline exceeded")
-                                            : QStringLiteral(": read deadline exceeded")));
+    if (what == WaitFor::Connected) {
+        if (state == QAbstractSocket::ConnectedState)
+            return true;
+        if (state != QAbstractSocket::ConnectingState || !conn)
             return false;
-        }
-        End &mine = c->end[me];
-        switch (what) {
-        case WaitFor::Data:
-            if (c->stream[other].queued > 0) {
-                mine.pending &= ~unsigned(NotifyData);
-                lock.unlock();
-                emitReadyRead();
-                return true;
-            }
-            if (c->end[other].closed) {
-                mine.pending &= ~unsigned(NotifyPeerClosed);
-                lock.unlock();
-                peerClosed();
-                return false;
-            }
-            break;
-        case WaitFor::BytesWritten:
-            if (mine.credit > 0) {
-                const qint64 written = std::exchange(mine.credit, 0);
-                mine.pending &= ~unsigned(NotifyWritten);
-                lock.unlock();
-                Q_EMIT q->bytesWritten(written);
-                return true;
-            }
-            if (addr.buffered || c->stream[me].unread == 0 || c->end[other].closed)
-                return false;
-            break;
-        case WaitFor::Disconnected:
-            if (c->end[other].closed) {
-                mine.pending &= ~unsigned(NotifyPeerClosed);
-                lock.unlock();
-                peerClosed();
-                return true;
-            }
-            break;
-        }
-        QDeadlineTimer until = deadline;
-        if (useDeadline) {
-            std::lock_guard dl(deadlineMutex);
-            until = earlier(until, deadlines[governing]);
-        }
-        if (!c->waitUntil(lock, until)) {
-            lock.unlock();
-            setError(Socket::SocketTimeoutError, address() + QStringLiteral(": operation timed out"));
+    } else {
+        if (state == QAbstractSocket::ConnectingState && !waitFor(WaitFor::Connected, timeout))
             return false;
-        }
+        if (!conn)
+            return false;
+        reconcile();   // a thread with no event loop settles what it read through a transaction
     }
+    std::shared_ptr<Connection> c = conn;
+    const Connection::WaitOutcome outcome = c->wait(me, what, timeout, deadlines);
+    switch (outcome.result) {
+    case WaitResult::Ready:
+        switch (what) {
+        case WaitFor::Connected: {
+            Alive frame(this);
+            becomeConnected();
+            return frame.alive && state == QAbstractSocket::ConnectedState;
+        }
+        case WaitFor::NewData:
+            emitReadyRead();
+            return true;
+        case WaitFor::BytesWritten:
+            emitBytesWritten(outcome.written);
+            return true;
+        case WaitFor::PeerClosed:
+            peerClosed();
+            return true;
+        }
+        return true;
+    case WaitResult::PeerClosed:
+        if (what == WaitFor::NewData)
+            peerClosed();
+        return false;
+    case WaitResult::Refused:
+        handle(NotifyRefused, 0);
+        return false;
+    case WaitResult::Nothing:
+        return false;
+    case WaitResult::TimedOut:
+    case WaitResult::Deadline:
+    case WaitResult::SameThread:
+        break;
+    }
+    const Failure failure = outcome.result == WaitResult::SameThread ? Failure::SameThreadPeer
+        : what == WaitFor::Connected                                 ? Failure::ConnectTimedOut
+        : outcome.result == WaitResult::TimedOut                      ? Failure::TimedOut
+        : what == WaitFor::BytesWritten                               ? Failure::WriteDeadline
+                                                                      : Failure::ReadDeadline;
+    if (what == WaitFor::Connected) {   // a wait for a connection that ends abandons it
+        abandon();
+        detach();
+        fail(failure);
+    } else {
+        setError(failure);
+    }
+    return false;
 }
 
 // ---------------------------------------------------------------------------
@@ -518,42 +454,16 @@ bool MemSocketPrivate::waitFor(WaitFor what, QDeadlineTimer deadline)
 
 void MemSocketPrivate::setDeadlines(unsigned kinds, QDeadlineTimer when)
 {
+    deadlines.set(kinds, when);
     std::shared_ptr<Connection> c;
-    int which = 0;
     {
-        std::lock_guard lock(deadlineMutex);
-        const quint64 call = ++setterCalls;
-        for (int i = 0; i < 2; ++i) {
-            if (kinds & (1u << i)) {
-                deadlines[i] = when;
-                watches[i] = Watch{when, call, !when.isForever()};
-            }
-        }
-        deadlinesSet.store(!deadlines[0].isForever() || !deadlines[1].isForever(),
-                           std::memory_order_release);
+        std::lock_guard lock(connMutex);
         c = conn;
-        which = me;
     }
-    if (!c)
-        return;
     // Wake a blocking wait so that it re-reads its deadline, and let the
     // socket's thread arm its timer.
-    std::lock_guard lock(c->mutex);
-    if (c->end[which].socket)
-        c->notify(which, NotifyDeadline);
-    c->wake();
-}
-
-bool MemSocketPrivate::readExpired() const
-{
-    std::lock_guard lock(deadlineMutex);
-    return deadlines[0].hasExpired();
-}
-
-bool MemSocketPrivate::writeExpired() const
-{
-    std::lock_guard lock(deadlineMutex);
-    return deadlines[1].hasExpired();
+    if (c)
+        c->raise(me, NotifyDeadline);
 }
 
 void MemSocketPrivate::checkDeadlines()
@@ -562,36 +472,27 @@ void MemSocketPrivate::checkDeadlines()
         q->killTimer(timerId);
         timerId = 0;
     }
-    if (state != Socket::ConnectedState)
+    if (state != QAbstractSocket::ConnectedState)
         return;
-    quint64 fired[2] = {0, 0};
-    int firedCount = 0;
     qint64 nextMs = -1;
-    {
-        std::lock_guard lock(deadlineMutex);
-        for (Watch &w : watches) {
-            if (!w.armed)
-                continue;
-            if (w.when.hasExpired()) {
-                w.armed = false;
-                if (firedCount == 0 || fired[0] != w.call)
-                    fired[firedCount++] = w.call;
-            } else {
-                const qint64 ms = w.when.remainingTime();
-                nextMs = nextMs < 0 ? ms : qMin(nextMs, ms);
-            }
-        }
+    const int fired = deadlines.takeFired(&nextMs);
+    // A thread with no event dispatcher (a std::thread) cannot run a timer:
+    // blocking waits and reads still see the deadline.
+    if (nextMs >= 0 && QAbstractEventDispatcher::instance(q->thread())) {
+        // Qt's timers take an int of milliseconds: a far deadline re-arms.
+        constexpr qint64 kLongest = 24 * 60 * 60 * 1000;
+        timerId = q->startTimer(std::chrono::milliseconds(qMin(nextMs, kLongest)), Qt::PreciseTimer);
     }
-    if (nextMs >= 0)
-        timerId = q->startTimer(std::chrono::milliseconds(nextMs), Qt::PreciseTimer);
-    for (int i = 0; i < firedCount && state == Socket::ConnectedState; ++i)
-        setErrorAndEmit(Socket::SocketTimeoutError, address() + QStringLiteral(": deadline exceeded"));
+    Alive frame(this);
+    const quint64 current = epoch;
+    for (int i = 0; i < fired && still(frame, current) && state == QAbstractSocket::ConnectedState; ++i)
+        setErrorAndEmit(Failure::DeadlinePassed);
 }
 
 // ---------------------------------------------------------------------------
 // Signals, errors and names
 
-void MemSocketPrivate::setState(Socket::SocketState s)
+void MemSocketPrivate::setState(QAbstractSocket::SocketState s)
 {
     if (state == s)
         return;
@@ -599,30 +500,31 @@ void MemSocketPrivate::setState(Socket::SocketState s)
     Q_EMIT q->stateChanged(s);
 }
 
-void MemSocketPrivate::setError(Socket::SocketError e, const QString &text)
+void MemSocketPrivate::setError(Failure failure)
 {
-    error = e;
-    q->setErrorString(text);
+    error = MemConnPrivate::code(failure);
+    (q->*Access::errorStringSetter())(describe(failure, address()));
 }
 
-void MemSocketPrivate::setErrorAndEmit(Socket::SocketError e, const QString &text)
+void MemSocketPrivate::setErrorAndEmit(Failure failure)
 {
-    setError(e, text);
-    Q_EMIT q->errorOccurred(e);
+    setError(failure);
+    Q_EMIT q->errorOccurred(error);
 }
 
 QString MemSocketPrivate::address() const
 {
-    return pair ? endName(me) : Address::parse(serverName).full();
+    if (pair)
+        return endName(localId, false);
+    // The name being connected to, or that of the last connection.
+    return serverName.isEmpty() ? addr.describe() : Address::parse(serverName).describe();
 }
 
-QString MemSocketPrivate::endName(int which) const
+QString MemSocketPrivate::endName(quint64 id, bool buffered) const
 {
-    const quint64 id = which == me ? localId : peerId;
     if (!id)
         return QString();
-    const bool buffered = which == me ? addr.buffered : peerBuffered;
-    return fullName(buffered, pair ? QStringLiteral("pipe") : addr.name) + QLatin1Char('#')
+    return Address::format(buffered, pair ? QStringLiteral("pipe") : addr.name) + QLatin1Char('#')
         + QString::number(id);
 }
 
@@ -636,7 +538,12 @@ MemSocket::MemSocket(QObject *parent)
 
 MemSocket::~MemSocket()
 {
-    d->leavePendingList();
+    // Frames still emitting further up this thread's stack must not touch us.
+    for (MemSocketPrivate::Alive *f = d->aliveFrames; f; f = f->prev)
+        f->alive = false;
+    d->aliveFrames = nullptr;
+    if (d->pendingIn)
+        d->pendingIn->forget(this);
     // As QLocalSocket's and QAbstractSocket's destructors do: an open socket
     // closes with aboutToClose(), stateChanged() and disconnected(), so code
     // that keeps a pointer to the device (Qt Remote Objects does) hears that
@@ -650,15 +557,13 @@ MemSocket::~MemSocket()
 
 std::pair<MemSocket *, MemSocket *> MemSocket::createPair(QObject *parent)
 {
-    auto c = std::make_shared<MemConnPrivate::Connection>();
-    c->phase = Phase::Connected;
-    c->end[0].id = nextEndId();
-    c->end[1].id = nextEndId();
+    auto c = std::make_shared<Connection>(QString(), false);
+    c->accept(false);
     auto *a = new MemSocket(parent);
     auto *b = new MemSocket(parent);
     a->d->pair = b->d->pair = true;
-    a->d->attach(c, 0);
-    b->d->attach(std::move(c), 1);
+    a->d->attach(c, Client);
+    b->d->attach(std::move(c), Server);
     return {a, b};
 }
 
@@ -690,17 +595,23 @@ QString MemSocket::serverName() const
 
 QString MemSocket::fullServerName() const
 {
-    return d->pair ? QString() : Address::parse(d->serverName).full();
+    if (d->pair || d->serverName.isEmpty())
+        return QString();
+    return Address::parse(d->serverName).full();
 }
 
 QString MemSocket::localName() const
 {
-    return d->endName(d->me);
+    return d->endName(d->localId, d->addr.buffered);
 }
 
 QString MemSocket::peerName() const
 {
-    return d->endName(1 - d->me);
+    if (d->state != QAbstractSocket::ConnectedState)
+        return QString();
+    if (d->me == Client && !d->pair)   // as TCP's peer address: the server's
+        return Address::format(d->peerBuffered, d->addr.name);
+    return d->endName(d->peerId, d->peerBuffered);
 }
 
 bool MemSocket::isBuffered() const
@@ -746,7 +657,8 @@ qint64 MemSocket::readBufferSize() const
 void MemSocket::setReadBufferSize(qint64 size)
 {
     d->readBufferSize = qMax<qint64>(0, size);
-    d->window = d->readBufferSize;
+    if (d->conn)
+        d->conn->setReadLimit(d->me, d->readBufferSize);
 }
 
 bool MemSocket::flush()
@@ -756,29 +668,27 @@ bool MemSocket::flush()
 
 void MemSocket::setDeadline(QDeadlineTimer deadline)
 {
-    d->setDeadlines(MemSocketPrivate::ReadDeadline | MemSocketPrivate::WriteDeadline, deadline);
+    d->setDeadlines(Deadlines::BothKinds, deadline);
 }
 
 void MemSocket::setReadDeadline(QDeadlineTimer deadline)
 {
-    d->setDeadlines(MemSocketPrivate::ReadDeadline, deadline);
+    d->setDeadlines(Deadlines::ReadKind, deadline);
 }
 
 void MemSocket::setWriteDeadline(QDeadlineTimer deadline)
 {
-    d->setDeadlines(MemSocketPrivate::WriteDeadline, deadline);
+    d->setDeadlines(Deadlines::WriteKind, deadline);
 }
 
 QDeadlineTimer MemSocket::readDeadline() const
 {
-    std::lock_guard lock(d->deadlineMutex);
-    return d->deadlines[0];
+    return d->deadlines.get(Deadlines::Kind::Read);
 }
 
 QDeadlineTimer MemSocket::writeDeadline() const
 {
-    std::lock_guard lock(d->deadlineMutex);
-    return d->deadlines[1];
+    return d->deadlines.get(Deadlines::Kind::Write);
 }
 
 bool MemSocket::waitForConnected(int msecs)
@@ -788,40 +698,7 @@ bool MemSocket::waitForConnected(int msecs)
 
 bool MemSocket::waitForConnected(QDeadlineTimer deadline)
 {
-    if (d->state == QAbstractSocket::ConnectedState)
-        return true;
-    if (d->state != QAbstractSocket::ConnectingState || !d->conn)
-        return false;
-    std::shared_ptr<MemConnPrivate::Connection> c = d->conn;
-    std::unique_lock lock(c->mutex);
-    for (;;) {
-        End &mine = c->end[d->me];
-        if (c->phase == Phase::Connected) {
-            mine.pending &= ~unsigned(NotifyAccepted);
-            lock.unlock();
-            d->becomeConnected();
-            return true;
-        }
-        if (c->phase == Phase::Refused) {
-            mine.pending &= ~unsigned(NotifyRefused);
-            lock.unlock();
-            d->handle(NotifyRefused, 0);
-            return false;
-        }
-        QDeadlineTimer until = deadline;
-        if (d->deadlinesSet.load(std::memory_order_acquire)) {
-            std::lock_guard dl(d->deadlineMutex);
-            until = earlier(until, d->deadlines[1]);
-        }
-        if (!c->waitUntil(lock, until))
-            break;
-    }
-    lock.unlock();
-    d->abandon();
-    d->detach();
-    d->fail(QAbstractSocket::SocketTimeoutError,
-            d->address() + QStringLiteral(": timed out waiting for the server to accept the connection"));
-    return false;
+    return d->waitFor(WaitFor::Connected, deadline);
 }
 
 bool MemSocket::waitForDisconnected(int msecs)
@@ -831,7 +708,11 @@ bool MemSocket::waitForDisconnected(int msecs)
 
 bool MemSocket::waitForDisconnected(QDeadlineTimer deadline)
 {
-    return d->waitFor(MemSocketPrivate::WaitFor::Disconnected, deadline);
+    if (d->state == QAbstractSocket::UnconnectedState) {
+        qWarning("MemSocket::waitForDisconnected() is not allowed in UnconnectedState");
+        return false;
+    }
+    return d->waitFor(WaitFor::PeerClosed, deadline);
 }
 
 bool MemSocket::waitForReadyRead(int msecs)
@@ -841,7 +722,7 @@ bool MemSocket::waitForReadyRead(int msecs)
 
 bool MemSocket::waitForReadyRead(QDeadlineTimer deadline)
 {
-    return d->waitFor(MemSocketPrivate::WaitFor::Data, deadline);
+    return d->waitFor(WaitFor::NewData, deadline);
 }
 
 bool MemSocket::waitForBytesWritten(int msecs)
@@ -851,7 +732,7 @@ bool MemSocket::waitForBytesWritten(int msecs)
 
 bool MemSocket::waitForBytesWritten(QDeadlineTimer deadline)
 {
-    return d->waitFor(MemSocketPrivate::WaitFor::BytesWritten, deadline);
+    return d->waitFor(WaitFor::BytesWritten, deadline);
 }
 
 bool MemSocket::isSequential() const
@@ -867,39 +748,28 @@ bool MemSocket::open(OpenMode mode)
 
 qint64 MemSocket::bytesAvailable() const
 {
-    if (d->deadlinesSet.load(std::memory_order_acquire) && d->readExpired())
+    if (d->readDeadlinePassed())
         return 0;
     qint64 available = QIODevice::bytesAvailable();
     if (!d->conn)
         return available;
     d->reconcile();
-    {
-        std::lock_guard lock(d->conn->mutex);
-        const qint64 queued = d->conn->stream[1 - d->me].queued;
-        available += d->readBufferSize > 0 ? qMin(queued, d->window) : queued;
-    }
+    available += d->conn->available(d->me);
     return d->readBufferSize > 0 ? qMin(available, d->readBufferSize) : available;
 }
 
 qint64 MemSocket::bytesToWrite() const
 {
-    if (!d->conn || d->addr.buffered)
-        return 0;
-    std::lock_guard lock(d->conn->mutex);
-    return d->conn->stream[d->me].unread;
+    return d->conn ? d->conn->unreadByPeer(d->me) : 0;
 }
 
 bool MemSocket::canReadLine() const
 {
     if (QIODevice::canReadLine())
         return true;
-    if (!d->conn || !(openMode() & ReadOnly)
-        || (d->deadlinesSet.load(std::memory_order_acquire) && d->readExpired()))
+    if (!d->conn || !(openMode() & ReadOnly) || d->readDeadlinePassed())
         return false;
-    std::lock_guard lock(d->conn->mutex);
-    const MemConnPrivate::Stream &in = d->conn->stream[1 - d->me];
-    const qint64 window = d->readBufferSize > 0 ? d->window : in.queued;
-    return window > 0 && in.indexOf('\n', window) >= 0;
+    return d->conn->hasLine(d->me);
 }
 
 qint64 MemSocket::read(char *data, qint64 maxSize)
@@ -921,28 +791,21 @@ QByteArray MemSocket::readAll()
     if (!d->canRead())
         return QByteArray();
     // The fast path hands the writer's QByteArray over without copying it.
-    if (d->conn && d->readBufferSize == 0 && !isTransactionStarted()
-        && QIODevice::bytesAvailable() == 0 && !(openMode() & Text)) {
-        std::lock_guard lock(d->conn->mutex);
-        QByteArray all = d->conn->stream[1 - d->me].takeAll();
-        if (!all.isEmpty() || d->prefetched) {
-            d->credit(all.size() + d->prefetched);
-            d->prefetched = 0;
-        }
-        return all;
-    }
+    if (d->conn && d->readBufferSize == 0 && !isTransactionStarted() && QIODevice::bytesAvailable() == 0
+        && !(openMode() & Text))
+        return d->conn->takeAll(d->me);
     return QIODevice::readAll();
 }
 
 qint64 MemSocket::write(const char *data, qint64 size)
 {
-    if (size < 0) {
-        setErrorString(d->address() + QStringLiteral(": cannot write a negative number of bytes"));
+    if (size < 0 || (!data && size > 0)) {
+        d->setError(size < 0 ? Failure::WriteNegativeSize : Failure::WriteNullData);
         return -1;
     }
     if (!d->canWrite())
         return -1;
-    return d->push(data, size);
+    return d->written(d->conn->write(d->me, data, size));
 }
 
 qint64 MemSocket::write(const char *data)
@@ -954,9 +817,11 @@ qint64 MemSocket::write(const QByteArray &data)
 {
     if (!d->canWrite())
         return -1;
-    // Share the caller's array; copy only raw or static data the caller may free.
-    return d->push(const_cast<QByteArray &>(data).data_ptr().d_ptr() ? QByteArray(data)
-                                           : QByteArray(data.constData(), data.size()));
+    // Share the caller's array; copy only raw or static data the caller may
+    // free (an array with no header; checked with Qt 6.4).
+    return d->written(d->conn->write(d->me, const_cast<QByteArray &>(data).data_ptr().d_ptr()
+                                                ? QByteArray(data)
+                                                : QByteArray(data.constData(), data.size())));
 }
 
 qint64 MemSocket::readData(char *data, qint64 maxSize)
@@ -971,16 +836,20 @@ qint64 MemSocket::readLineData(char *data, qint64 maxSize)
 
 qint64 MemSocket::writeData(const char *data, qint64 size)
 {
+    if (!data && size > 0) {
+        d->setError(Failure::WriteNullData);
+        return -1;
+    }
     if (!d->canWrite())
         return -1;
-    return d->push(data, size);
+    return d->written(d->conn->write(d->me, data, size));
 }
 
 bool MemSocket::event(QEvent *event)
 {
-    if (event->type() == MemConnPrivate::notifyEventType()) {
+    if (MemConnPrivate::isNotification(event)) {
         MemConnPrivate::DeliveryScope scope;
-        d->processNotification();
+        d->deliverNotification();
         return true;
     }
     if (event->type() == QEvent::ThreadChange && d->timerId) {
@@ -989,10 +858,8 @@ bool MemSocket::event(QEvent *event)
         // object. So the deadline timer stops here and is re-armed there.
         killTimer(d->timerId);
         d->timerId = 0;
-        if (d->conn) {
-            std::lock_guard lock(d->conn->mutex);
-            d->conn->notify(d->me, MemConnPrivate::NotifyDeadline);
-        }
+        if (d->conn)
+            d->conn->raise(d->me, NotifyDeadline);
     }
     return QIODevice::event(event);
 }
@@ -1009,8 +876,7 @@ void MemSocket::timerEvent(QTimerEvent *event)
 
 void MemSocket::connectNotify(const QMetaMethod &signal)
 {
-    if (signal == QMetaMethod::fromSignal(&QIODevice::bytesWritten)
-        && d->writtenReceivers.fetch_add(1) == 0)
+    if (signal == QMetaMethod::fromSignal(&QIODevice::bytesWritten) && d->writtenReceivers.fetch_add(1) == 0)
         d->setWantsWritten(true);
     QIODevice::connectNotify(signal);
 }
@@ -1029,9 +895,4 @@ void MemSocket::disconnectNotify(const QMetaMethod &signal)
             d->setWantsWritten(false);
     }
     QIODevice::disconnectNotify(signal);
-}
-
-void MemConnPrivate::deliver(MemSocket *socket)
-{
-    MemSocketPrivate::get(socket)->processNotification();
 }

@@ -1,6 +1,8 @@
 // Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "memaddress_p.h"
+#include "memdeadlines_p.h"
 #include "memregistry_p.h"
 #include "memsocket.h"
 
@@ -8,91 +10,109 @@
 #include <memory>
 #include <mutex>
 
-class MemSocketPrivate
+class MemServerPrivate;
+
+class MemSocketPrivate final : public MemConnPrivate::Receiver
 {
 public:
     using Connection = MemConnPrivate::Connection;
+    using EndIndex = MemConnPrivate::EndIndex;
+    using Failure = MemConnPrivate::Failure;
 
     explicit MemSocketPrivate(MemSocket *q) : q(q) {}
-    static MemSocketPrivate *get(MemSocket *socket) { return socket->d.get(); }
+    static MemSocketPrivate *get(MemSocket *socket);
+
+    // Marks a stack frame that emits: after an emit, `alive` is false if a
+    // slot deleted the socket, and nothing may touch it then. (GCC cannot see
+    // that the frame unlinks itself whenever the socket still exists.)
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+#  pragma GCC diagnostic push
+#  pragma GCC diagnostic ignored "-Wdangling-pointer"
+#endif
+    struct Alive
+    {
+        explicit Alive(MemSocketPrivate *d) : d(d), prev(d->aliveFrames) { d->aliveFrames = this; }
+        ~Alive()
+        {
+            if (alive)
+                d->aliveFrames = prev;
+        }
+        Q_DISABLE_COPY_MOVE(Alive)
+        MemSocketPrivate *d;
+        Alive *prev;
+        bool alive = true;
+    };
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+#  pragma GCC diagnostic pop
+#endif
+    // True while the socket lives and still serves the connection it served
+    // when `epoch` was read: a slot may delete it, or close and reconnect it.
+    bool still(const Alive &frame, quint64 epoch) const { return frame.alive && this->epoch == epoch; }
 
     // Connecting and closing (socket's thread).
     void connectToServer(QIODevice::OpenMode mode);
     void becomeConnected();
-    void attach(std::shared_ptr<Connection> connection, int which);
-    void abandon();                    // leaves the backlog of a server
-    void detach();                     // leaves the connection; tells the peer
+    void attach(std::shared_ptr<Connection> connection, EndIndex which);  // born connected
+    void abandon();                    // leaves a server's backlog
+    void detach();                     // leaves the connection; the peer is told
     void closeConnection();            // close(), abort(), disconnectFromServer()
     void peerClosed();
-    void leavePendingList();
+    void connectionEnded();            // names cleared, as QLocalSocket clears them
     void setWantsWritten(bool wanted);
-    void fail(QAbstractSocket::SocketError error, const QString &text);
 
     // Notifications (socket's thread).
-    void processNotification();
-    void handle(unsigned reasons, qint64 credit);
-    void reconcile();
+    QObject *receiverObject() override { return q; }
+    void deliverNotification() override;
+    void handle(unsigned reasons, qint64 written);
     void emitReadyRead();
-    void credit(qint64 consumed);      // with the connection's mutex held
+    void emitBytesWritten(qint64 written);
+    void reconcile();
 
     // Data.
     bool canWrite();
-    qint64 push(QByteArray &&bytes);
-    qint64 push(const char *data, qint64 size);
-    template <typename Append>
-    qint64 pushWith(qint64 size, Append append);
     bool canRead();
+    qint64 written(qint64 result);      // maps a Connection::write() result
     qint64 pull(char *data, qint64 maxSize, bool line);
+    bool readDeadlinePassed() const { return deadlines.expired(MemConnPrivate::Deadlines::Kind::Read); }
 
     // Blocking waits.
-    enum class WaitFor { Data, BytesWritten, Disconnected };
-    bool waitFor(WaitFor what, QDeadlineTimer deadline);
+    bool waitFor(Connection::WaitFor what, QDeadlineTimer timeout);
 
-    // Deadlines (setters from any thread).
-    enum DeadlineKind : unsigned { ReadDeadline = 1, WriteDeadline = 2 };
+    // Deadlines: setters from any thread; the timer in the socket's thread.
     void setDeadlines(unsigned kinds, QDeadlineTimer deadline);
-    bool readExpired() const;
-    bool writeExpired() const;
     void checkDeadlines();
 
-    // Signals and errors.
+    // Signals, errors and names.
     void setState(QAbstractSocket::SocketState state);
-    void setError(QAbstractSocket::SocketError error, const QString &text);
-    void setErrorAndEmit(QAbstractSocket::SocketError error, const QString &text);
+    void setError(Failure failure);
+    void setErrorAndEmit(Failure failure);
+    void fail(Failure failure);        // errorOccurred, then UnconnectedState
     QString address() const;           // what error strings name
-    QString endName(int which) const;
+    QString endName(quint64 id, bool buffered) const;
 
     MemSocket *q;
-    std::shared_ptr<Connection> conn;  // written in the socket's thread under deadlineMutex
-    std::shared_ptr<MemConnPrivate::Listener> listener;  // while in a server's backlog
-    int me = 0;                        // this end's index in conn
-    QString serverName;                // as given
-    MemConnPrivate::Address addr;
+    std::shared_ptr<Connection> conn;  // written in the socket's thread under connMutex
+    mutable std::mutex connMutex;      // lets a deadline setter in another thread read `conn`; a leaf
+    std::shared_ptr<MemConnPrivate::Listener> listener;   // while in a server's backlog
+    EndIndex me = MemConnPrivate::Client;
+    QString serverName;                // as given; cleared when a connection ends
+    MemConnPrivate::Address addr;      // of the last connection, for messages
     QIODevice::OpenMode openMode = QIODevice::NotOpen;
     QAbstractSocket::SocketState state = QAbstractSocket::UnconnectedState;
     QAbstractSocket::SocketError error = QAbstractSocket::UnknownSocketError;
     qint64 readBufferSize = 0;
-    qint64 window = 0;                 // with readBufferSize: bytes the app may read before the next readyRead()
-    qint64 prefetched = 0;             // bytes in QIODevice's buffer not yet counted as read
     quint64 localId = 0;
     quint64 peerId = 0;
     bool peerBuffered = false;
     bool pair = false;
-    MemServer *pendingIn = nullptr;    // the server whose pending list holds this socket
-    std::atomic<int> writtenReceivers{0};   // connections to bytesWritten()
-
-    // Deadlines. deadlinesSet keeps the hot path free of locks when unused.
-    struct Watch
-    {
-        QDeadlineTimer when{QDeadlineTimer::Forever};
-        quint64 call = 0;              // the setter call; one signal per call
-        bool armed = false;
-    };
-    mutable std::mutex deadlineMutex;
-    std::atomic<bool> deadlinesSet{false};
-    QDeadlineTimer deadlines[2] = {QDeadlineTimer(QDeadlineTimer::Forever),
-                                   QDeadlineTimer(QDeadlineTimer::Forever)};
-    Watch watches[2];
-    quint64 setterCalls = 0;
+    quint64 epoch = 0;                 // one more for every connection attached or left
+    Alive *aliveFrames = nullptr;
+    bool emittingReadyRead = false;    // QIODevice's rule: never emitted recursively
+    bool readyReadAgain = false;
+    bool emittingBytesWritten = false;
+    qint64 writtenLater = 0;
+    MemServerPrivate *pendingIn = nullptr;   // the server whose pending list holds this socket
+    std::atomic<int> writtenReceivers{0};     // connections to bytesWritten()
+    MemConnPrivate::Deadlines deadlines;
     int timerId = 0;
 };

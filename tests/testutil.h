@@ -3,10 +3,12 @@
 
 #include <QtCore/qcoreapplication.h>
 #include <QtCore/qstring.h>
+#include <QtCore/qthread.h>
 #include <QtTest/qsignalspy.h>
 #include <QtTest/qtest.h>
 
 #include <atomic>
+#include <functional>
 
 // A server name no other test in this process uses.
 inline QString uniqueName(const char *stem = "t")
@@ -43,3 +45,34 @@ inline qint64 bytesReported(const QSignalSpy &spy)
         total += args.at(0).toLongLong();
     return total;
 }
+
+// Keeps `object` in a thread of its own that runs an event loop, for as long
+// as this lives, so that a blocking wait in the test's thread has a peer that
+// can run (a wait whose only possible peer lives in the waiting thread
+// returns false at once). The object comes back to the test's thread after.
+class PeerThread
+{
+public:
+    explicit PeerThread(QObject *object) : m_object(object), m_home(QThread::currentThread())
+    {
+        m_thread.start();
+        m_object->moveToThread(&m_thread);
+    }
+    ~PeerThread()
+    {
+        run([o = m_object, home = m_home] { o->moveToThread(home); });
+        m_thread.quit();
+        m_thread.wait();
+    }
+    // Runs `f` in the peer's thread and waits for it.
+    void run(std::function<void()> f)
+    {
+        QMetaObject::invokeMethod(m_object, std::move(f), Qt::BlockingQueuedConnection);
+    }
+    Q_DISABLE_COPY_MOVE(PeerThread)
+
+private:
+    QObject *m_object;
+    QThread *m_home;
+    QThread m_thread;
+};

@@ -69,7 +69,7 @@ private Q_SLOTS:
     void closeDiscardsOwnUnreadInput();
     void abortWhileConnecting();
     void waitForConnectedTimesOutAndAbandons();
-    void waitsInOneThreadReturnAtTimeout();
+    void waitsInOneThreadReturnAtOnce();
     void waitForBytesWrittenWithNothingToWrite();
     void reconnectAfterPeerClosed();
     void createPairIsConnected();
@@ -557,13 +557,16 @@ void tst_MemSocket::waitForConnectedTimesOutAndAbandons()
     MemSocket socket;
     socket.connectToServer(name);
     QSignalSpy errors(&socket, &MemSocket::errorOccurred);
-    QElapsedTimer t;
-    t.start();
-    QVERIFY(!socket.waitForConnected(50));
-    QVERIFY(t.elapsed() >= 45);
-    QCOMPARE(socket.error(), QAbstractSocket::SocketTimeoutError);
-    QCOMPARE(socket.state(), State::UnconnectedState);
-    QCOMPARE(errors.size(), 1);
+    {
+        PeerThread serverThread(&server);   // a server that could accept, but does not
+        QElapsedTimer t;
+        t.start();
+        QVERIFY(!socket.waitForConnected(50));
+        QVERIFY(t.elapsed() >= 45);
+        QCOMPARE(socket.error(), QAbstractSocket::SocketTimeoutError);
+        QCOMPARE(socket.state(), State::UnconnectedState);
+        QCOMPARE(errors.size(), 1);
+    }
     server.resumeAccepting();
     drainEvents();
     QVERIFY(!server.hasPendingConnections());
@@ -573,19 +576,44 @@ void tst_MemSocket::waitForConnectedTimesOutAndAbandons()
     QVERIFY(ok.waitForConnected(0));   // already connected
 }
 
-void tst_MemSocket::waitsInOneThreadReturnAtTimeout()
+// A wait that only a peer in the waiting thread could end returns false at
+// once (the peer cannot run while this thread blocks), not at its timeout.
+void tst_MemSocket::waitsInOneThreadReturnAtOnce()
 {
     Fixture f;
     QElapsedTimer t;
     t.start();
-    QVERIFY(!f.client->waitForReadyRead(50));
-    QVERIFY(!f.client->waitForDisconnected(50));
+    QVERIFY(!f.client->waitForReadyRead(30000));
+    QCOMPARE(f.client->error(), QAbstractSocket::SocketTimeoutError);
+    QVERIFY2(f.client->errorString().contains(QStringLiteral("same thread")),
+             qPrintable(f.client->errorString()));
+    QVERIFY(!f.client->waitForDisconnected(30000));
     f.client->write("x");
-    QVERIFY(!f.client->waitForBytesWritten(50));   // the peer cannot run: no hang
-    QVERIFY(t.elapsed() >= 140);
-    QVERIFY(t.elapsed() < 3000);
+    QVERIFY(!f.client->waitForBytesWritten(30000));   // memu: the reader is in this thread
+    QVERIFY2(t.elapsed() < 1000, qPrintable(QString::number(t.elapsed())));
     QCOMPARE(f.client->error(), QAbstractSocket::SocketTimeoutError);
     QCOMPARE(f.client->state(), State::ConnectedState);
+    QCOMPARE(f.client->bytesToWrite(), 1);   // nothing dropped
+
+    // Before the server made its socket, the server is the peer.
+    const QString name = uniqueName("wfc-same");
+    MemServer server;
+    QVERIFY(server.listen(name));
+    MemSocket early;
+    early.connectToServer(name);
+    early.write("y");
+    t.restart();
+    QVERIFY(!early.waitForBytesWritten(30000));
+    QVERIFY(t.elapsed() < 1000);
+    server.pauseAccepting();
+    server.setMaxPendingConnections(1);
+    MemSocket queued;
+    queued.connectToServer(name);
+    QCOMPARE(queued.state(), State::ConnectingState);
+    QVERIFY(!queued.waitForConnected(30000));
+    QVERIFY(t.elapsed() < 1000);
+    QCOMPARE(queued.error(), QAbstractSocket::SocketTimeoutError);
+    QCOMPARE(queued.state(), State::UnconnectedState);
 }
 
 void tst_MemSocket::waitForBytesWrittenWithNothingToWrite()

@@ -179,7 +179,7 @@ void tst_Names::connectToNobodyNamesTheAddress_data()
     const QString n = uniqueName("nobody");
     QTest::newRow("plain") << n << QStringLiteral("memu:") + n;
     QTest::newRow("memb") << QStringLiteral("memb:") + n << QStringLiteral("memb:") + n;
-    QTest::newRow("empty") << QString() << QStringLiteral("memu:");
+    QTest::newRow("empty") << QString() << QStringLiteral("memu:(unnamed)");   // never "memu::"
 }
 
 void tst_Names::connectToNobodyNamesTheAddress()
@@ -214,9 +214,13 @@ void tst_Names::localAndPeerNamesMatchAndAreUnique()
     MemSocket *s1 = server.nextPendingConnection();
     MemSocket *s2 = server.nextPendingConnection();
     QVERIFY(s1 && s2);
-    QCOMPARE(c1.peerName(), s1->localName());
+    // As TCP's peer address: a client's peer is the server's address; the
+    // server side's peer is the client's own name.
+    QCOMPARE(c1.peerName(), server.fullServerName());
+    QCOMPARE(c2.peerName(), server.fullServerName());
     QCOMPARE(s1->peerName(), c1.localName());
-    QCOMPARE(c2.peerName(), s2->localName());
+    QCOMPARE(s2->peerName(), c2.localName());
+    QCOMPARE(s1->peerName().isEmpty(), false);
     QVERIFY(c1.localName().startsWith(QStringLiteral("memu:") + name));
     QVERIFY(s1->localName().startsWith(QStringLiteral("memb:") + name));
     const QStringList all{c1.localName(), c2.localName(), s1->localName(), s2->localName()};

@@ -99,9 +99,9 @@ protected:
     void addPendingConnection(MemSocket *socket);
     bool event(QEvent *event) override;
 
-private:
-    friend class MemServerPrivate;
-    friend class MemSocketPrivate;
+    // Internal, like QObject::d_ptr.
     std::unique_ptr<MemServerPrivate> d;
+
+private:
     Q_DISABLE_COPY_MOVE(MemServer)
 };

@@ -186,10 +186,9 @@ protected:
     void connectNotify(const QMetaMethod &signal) override;
     void disconnectNotify(const QMetaMethod &signal) override;
 
-private:
-    friend class MemSocketPrivate;
-    friend class MemServer;
-    friend class MemServerPrivate;
+    // Internal, like QObject::d_ptr.
     std::unique_ptr<MemSocketPrivate> d;
+
+private:
     Q_DISABLE_COPY_MOVE(MemSocket)
 };

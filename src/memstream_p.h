@@ -1,0 +1,47 @@
+// Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// The bytes one end wrote that the other has not read yet: a queue of
+// QByteArray chunks. A pure data structure (no QObject, no lock of its own):
+// the Connection that owns it locks it.
+
+#include <QtCore/qbytearray.h>
+#include <QtCore/qvarlengtharray.h>
+
+namespace MemConnPrivate {
+
+class Stream
+{
+public:
+    // Bytes written and not yet taken out of the stream.
+    qint64 queued() const { return m_queued; }
+    // Bytes handed over and not yet read by the reader's application (bytes
+    // the reader's QIODevice holds for peek() or a transaction are unread).
+    qint64 unread() const { return m_unread; }
+
+    void append(QByteArray &&bytes);             // shares the array, no copy
+    void append(const char *data, qint64 size);  // small writes join an unshared tail chunk
+    qint64 take(char *out, qint64 max);
+    QByteArray takeAll();                        // one chunk: the writer's array itself
+    void acknowledge(qint64 n);                  // the application read n more bytes
+    void discard();                              // drops everything; unread() becomes 0
+
+    // What a reader limited to `limit` bytes may see (limit < 0: no limit).
+    qint64 visible(qint64 limit) const { return limit < 0 ? m_queued : qMin(m_queued, limit); }
+    // Offset of `c` among the first `limit` queued bytes, or -1.
+    qint64 indexOf(char c, qint64 limit) const;
+    bool hasLine(qint64 limit) const
+    {
+        const qint64 span = visible(limit);
+        return span > 0 && indexOf('\n', span) >= 0;
+    }
+
+private:
+    QVarLengthArray<QByteArray, 2> m_chunks;
+    qsizetype m_head = 0;         // first chunk with bytes not taken yet
+    qsizetype m_headOffset = 0;   // bytes of m_chunks[m_head] already taken
+    qint64 m_queued = 0;
+    qint64 m_unread = 0;
+};
+
+} // namespace MemConnPrivate
