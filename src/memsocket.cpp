@@ -175,6 +175,9 @@ void MemSocketPrivate::closeConnection()
         setState(QAbstractSocket::UnconnectedState);
         if (!frame.alive || state != QAbstractSocket::UnconnectedState)
             return;
+        Q_EMIT q->readChannelFinished();   // as QAbstractSocket::disconnectFromHost() does
+        if (!frame.alive || state != QAbstractSocket::UnconnectedState)
+            return;
         Q_EMIT q->disconnected();
         break;
     default:

@@ -1,0 +1,702 @@
+// Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
+// Re-entrancy and lifetime (DESIGN.md: Threads; issue "Re-entrancy and
+// lifetime"): handlers that delete their socket, nest event loops, reconnect
+// or wait. Where Qt defines the outcome, the same scenario runs over
+// QLocalSocket and its answer is the expected value.
+#include <MemConn/MemServer>
+#include <MemConn/MemSocket>
+
+#include <QtCore/qdatastream.h>
+#include <QtCore/qeventloop.h>
+#include <QtCore/qpointer.h>
+#include <QtCore/qprocess.h>
+#include <QtCore/qregularexpression.h>
+#include <QtCore/qtimer.h>
+#include <QtNetwork/qlocalserver.h>
+#include <QtNetwork/qlocalsocket.h>
+#include <QtTest/qsignalspy.h>
+#include <QtTest/qtest.h>
+
+#include <thread>
+
+#include "testutil.h"
+
+using State = QAbstractSocket::SocketState;
+
+namespace {
+// The signals a handler can sit in, and what it does there.
+enum class Signal {
+    Connected, ReadyRead, BytesWritten, ErrorOccurred, StateClosing, StateUnconnected, Disconnected,
+    AboutToClose, ReadChannelFinished
+};
+enum class Action {
+    Delete, DeleteLater, Abort, Close, Reconnect, WriteToPeer, WaitForReadyRead, ProcessEvents, NestedLoop
+};
+
+const char *name(Signal s)
+{
+    static const char *const names[] = {"connected", "readyRead", "bytesWritten", "errorOccurred",
+                                        "stateChanged(Closing)", "stateChanged(Unconnected)",
+                                        "disconnected", "aboutToClose", "readChannelFinished"};
+    return names[int(s)];
+}
+const char *name(Action a)
+{
+    static const char *const names[] = {"delete", "deleteLater", "abort", "close", "reconnect",
+                                        "write to peer", "waitForReadyRead", "processEvents",
+                                        "nested loop"};
+    return names[int(a)];
+}
+} // namespace
+Q_DECLARE_METATYPE(Signal)
+Q_DECLARE_METATYPE(Action)
+
+class tst_Reentrancy : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void actionInsideEverySignal_data();
+    void actionInsideEverySignal();
+    void nestedLoopInReadyReadReachesSameThreadPeer();
+    void nestedLoopInNewConnectionReachesSameThreadPeer();
+    void readyReadIsNotEmittedRecursively_data();
+    void readyReadIsNotEmittedRecursively();
+    void bytesWrittenIsNotEmittedRecursively();
+    void manySmallWritesWithNestedLoopsDoNotOverflow();
+    void deletedPendingSocketGivesBackItsRoom();
+    void blockingTransactionReaderReleasesWriter();
+    void staleCloseDoesNotTearDownNewConnection();
+    void staticServerAtExit();
+    void writeNullIsRefused();
+    void farDeadlineArmsWithoutWarning();
+    void readBufferSizeStillReportsEndOfStream();
+    void abortInsideRemoteCloseErrorEmitsNothingMore();
+    void abortAndReconnectInsideRemoteCloseError();
+    void peerNameIsEmptyAfterTheConnectionEnds();
+    void deadlineInThreadWithoutDispatcher();
+};
+
+// For every signal a client emits, each action inside its handler: no crash
+// (ASan and UBSan run this), no signal after the socket is gone, at most one
+// disconnected() per connection, and the server side always learns the end.
+void tst_Reentrancy::actionInsideEverySignal_data()
+{
+    QTest::addColumn<QString>("network");
+    QTest::addColumn<Signal>("signal");
+    QTest::addColumn<Action>("action");
+    for (const char *net : {"memu:", "memb:"}) {
+        for (int s = 0; s <= int(Signal::ReadChannelFinished); ++s) {
+            for (int a = 0; a <= int(Action::NestedLoop); ++a) {
+                QTest::addRow("%s %s: %s", net, name(Signal(s)), name(Action(a)))
+                    << QString::fromLatin1(net) << Signal(s) << Action(a);
+            }
+        }
+    }
+}
+
+void tst_Reentrancy::actionInsideEverySignal()
+{
+    QFETCH(QString, network);
+    QFETCH(Signal, signal);
+    QFETCH(Action, action);
+    const QString server = network + uniqueName("matrix");
+    MemServer srv;
+    QVERIFY(srv.listen(server));
+    QList<QPointer<MemSocket>> serverSides;
+    connect(&srv, &MemServer::newConnection, &srv, [&] {
+        while (MemSocket *s = srv.nextPendingConnection()) {
+            serverSides.append(s);
+            connect(s, &MemSocket::readyRead, s, [s] { s->readAll(); });
+        }
+    });
+
+    QPointer<MemSocket> client = new MemSocket;
+    int disconnects = 0;
+    bool acted = false;
+    bool signalAfterDeath = false;
+    connect(client, &MemSocket::disconnected, this, [&] { ++disconnects; });
+    const auto act = [&] {
+        if (acted)
+            return;
+        acted = true;
+        MemSocket *c = client;
+        switch (action) {
+        case Action::Delete: delete c; break;
+        case Action::DeleteLater: c->deleteLater(); break;
+        case Action::Abort: c->abort(); break;
+        case Action::Close: c->close(); break;
+        case Action::Reconnect:
+            c->abort();
+            c->connectToServer(server);
+            break;
+        case Action::WriteToPeer: c->write("more"); break;
+        case Action::WaitForReadyRead: c->waitForReadyRead(20); break;
+        case Action::ProcessEvents: QCoreApplication::processEvents(); break;
+        case Action::NestedLoop: {
+            QEventLoop loop;
+            QTimer::singleShot(5, &loop, &QEventLoop::quit);
+            loop.exec();
+            break;
+        }
+        }
+    };
+    const auto watch = [&](auto sig, auto pred) {
+        connect(client, sig, this, [&, pred](auto... args) {
+            if (!client)
+                signalAfterDeath = true;
+            else if (pred(args...))
+                act();
+        });
+    };
+    const auto always = [](auto...) { return true; };
+    switch (signal) {
+    case Signal::Connected: watch(&MemSocket::connected, always); break;
+    case Signal::ReadyRead: watch(&MemSocket::readyRead, always); break;
+    case Signal::BytesWritten: watch(&MemSocket::bytesWritten, always); break;
+    case Signal::ErrorOccurred: watch(&MemSocket::errorOccurred, always); break;
+    case Signal::StateClosing:
+        watch(&MemSocket::stateChanged, [](State s) { return s == State::ClosingState; });
+        break;
+    case Signal::StateUnconnected:
+        watch(&MemSocket::stateChanged, [](State s) { return s == State::UnconnectedState; });
+        break;
+    case Signal::Disconnected: watch(&MemSocket::disconnected, always); break;
+    case Signal::AboutToClose: watch(&MemSocket::aboutToClose, always); break;
+    case Signal::ReadChannelFinished: watch(&MemSocket::readChannelFinished, always); break;
+    }
+
+    client->connectToServer(server);
+    if (client)
+        client->write("hello");
+    QVERIFY(spinUntil([&] { return !serverSides.isEmpty(); }, 2000) || !client);
+    // The server writes and then closes: readyRead, errorOccurred,
+    // stateChanged(Unconnected), readChannelFinished, disconnected.
+    if (!serverSides.isEmpty() && serverSides.first()) {
+        serverSides.first()->write("from server");
+        if (signal == Signal::StateClosing || signal == Signal::AboutToClose) {
+            drainEvents();
+            if (client)
+                client->disconnectFromServer();   // the client's own close
+        } else {
+            drainEvents();
+            if (serverSides.first())
+                serverSides.first()->close();
+        }
+    }
+    drainEvents();
+    QTest::qWait(30);
+    drainEvents();
+    QVERIFY(!signalAfterDeath);
+    QVERIFY2(disconnects <= (action == Action::Reconnect ? 2 : 1), qPrintable(QString::number(disconnects)));
+    if (action == Action::Delete)
+        QVERIFY(!acted || !client);
+    if (client) {
+        // Whatever the handler did, the socket is usable: it can connect again.
+        client->abort();
+        client->connectToServer(server);
+        QCOMPARE(client->state(), State::ConnectedState);
+        QCOMPARE(client->write("again"), 5);
+        QVERIFY(spinUntil([&] { return serverSides.size() >= 2; }, 2000));
+        delete client.data();
+    }
+    drainEvents();
+    for (const QPointer<MemSocket> &s : std::as_const(serverSides)) {
+        if (s)
+            QCOMPARE(s->state(), State::UnconnectedState);   // every server side heard the end
+    }
+}
+
+// Defect 1: a readyRead() handler writes to a peer in the same thread and runs
+// an event loop until the peer answers. QLocalSocket is the control.
+template <typename Server, typename Socket>
+static bool answerThroughNestedLoop(Server &server, const QString &name)
+{
+    Socket client;
+    bool answered = false;
+    bool done = false;
+    QObject::connect(&server, &Server::newConnection, &server, [&] {
+        auto *peer = server.nextPendingConnection();
+        QObject::connect(peer, &Socket::readyRead, peer, [peer] {
+            if (peer->readAll().contains("question"))
+                peer->write("answer");
+        });
+    });
+    QObject::connect(&client, &Socket::readyRead, &client, [&] {
+        const QByteArray got = client.readAll();
+        if (got.contains("start")) {
+            client.write("question");
+            QEventLoop loop;
+            QObject::connect(&client, &Socket::bytesWritten, &loop, [] {});
+            QTimer timeout;
+            QObject::connect(&timeout, &QTimer::timeout, &loop, &QEventLoop::quit);
+            timeout.start(2000);
+            // The peer answers; this handler is not re-entered (QIODevice's
+            // rule), so the loop polls what arrived.
+            QTimer poll;
+            QObject::connect(&poll, &QTimer::timeout, &loop, [&] {
+                if (client.bytesAvailable() > 0 && client.peek(6) == "answer") {
+                    answered = true;
+                    loop.quit();
+                }
+            });
+            poll.start(1);
+            loop.exec();
+            done = true;
+        }
+    });
+    client.connectToServer(name);
+    if (!client.waitForConnected(1000))
+        return false;
+    QCoreApplication::processEvents();
+    // Start the exchange from the server side.
+    QTest::qWait(10);
+    const auto sides = server.template findChildren<Socket *>();
+    for (auto *s : sides)
+        s->write("start");
+    return spinUntil([&] { return done; }, 4000) && answered;
+}
+
+void tst_Reentrancy::nestedLoopInReadyReadReachesSameThreadPeer()
+{
+    const QString name = uniqueName("nested");
+    {
+        QLocalServer qt;
+        QVERIFY(qt.listen(name));
+        QVERIFY2((answerThroughNestedLoop<QLocalServer, QLocalSocket>(qt, name)), "QLocalSocket control");
+    }
+    MemServer mem;
+    QVERIFY(mem.listen(name));
+    QVERIFY((answerThroughNestedLoop<MemServer, MemSocket>(mem, name)));
+}
+
+void tst_Reentrancy::nestedLoopInNewConnectionReachesSameThreadPeer()
+{
+    const QString name = uniqueName("nested-nc");
+    MemServer server;
+    QVERIFY(server.listen(name));
+    MemSocket client;
+    connect(&client, &MemSocket::readyRead, &client, [&] {
+        if (client.readAll() == "ping")
+            client.write("pong");
+    });
+    bool answered = false;
+    connect(&server, &MemServer::newConnection, &server, [&] {
+        MemSocket *peer = server.nextPendingConnection();
+        peer->write("ping");
+        QEventLoop loop;
+        connect(peer, &MemSocket::readyRead, &loop, [&] {
+            answered = peer->readAll() == "pong";
+            loop.quit();
+        });
+        QTimer::singleShot(2000, &loop, &QEventLoop::quit);
+        loop.exec();
+    });
+    client.connectToServer(name);
+    QVERIFY(spinUntil([&] { return answered; }, 3000));
+}
+
+// Defect 2: waits and nested loops inside readyRead() do not re-emit it.
+void tst_Reentrancy::readyReadIsNotEmittedRecursively_data()
+{
+    QTest::addColumn<int>("how");   // 0: waitForReadyRead, 1: processEvents, 2: QEventLoop
+    QTest::newRow("waitForReadyRead") << 0;
+    QTest::newRow("processEvents") << 1;
+    QTest::newRow("nested QEventLoop") << 2;
+}
+
+void tst_Reentrancy::readyReadIsNotEmittedRecursively()
+{
+    QFETCH(int, how);
+    const QString name = uniqueName("recursion");
+    MemServer server;
+    QVERIFY(server.listen(name));
+    MemSocket client;
+    client.connectToServer(name);
+    std::unique_ptr<MemSocket> owned(server.nextPendingConnection());
+    MemSocket *peer = owned.get();
+    peer->setParent(nullptr);
+    PeerThread writer(peer);
+    int depth = 0, maxDepth = 0, calls = 0;
+    QByteArray received;
+    connect(&client, &MemSocket::readyRead, &client, [&] {
+        ++calls;
+        maxDepth = qMax(maxDepth, ++depth);
+        received += client.readAll();
+        if (calls < 50) {
+            if (how == 0) {
+                client.waitForReadyRead(20);
+            } else if (how == 1) {
+                QCoreApplication::processEvents();
+            } else {
+                QEventLoop loop;
+                QTimer::singleShot(2, &loop, &QEventLoop::quit);
+                loop.exec();
+            }
+        }
+        received += client.readAll();
+        --depth;
+    });
+    for (int i = 0; i < 100; ++i)
+        writer.run([&] { peer->write("x"); });
+    QVERIFY(spinUntil([&] { return received.size() >= 100; }));
+    QCOMPARE(received, QByteArray(100, 'x'));
+    QCOMPARE(maxDepth, 1);
+}
+
+void tst_Reentrancy::bytesWrittenIsNotEmittedRecursively()
+{
+    const QString name = uniqueName("bw-recursion");
+    MemServer server;
+    QVERIFY(server.listen(name));
+    MemSocket client;
+    client.connectToServer(name);
+    std::unique_ptr<MemSocket> peer(server.nextPendingConnection());
+    peer->setParent(nullptr);
+    connect(peer.get(), &MemSocket::readyRead, peer.get(), [p = peer.get()] { p->readAll(); });
+    PeerThread reader(peer.get());
+    int depth = 0, maxDepth = 0;
+    qint64 total = 0;
+    connect(&client, &MemSocket::bytesWritten, &client, [&](qint64 n) {
+        maxDepth = qMax(maxDepth, ++depth);
+        total += n;
+        if (total < 100) {
+            client.write("y");
+            client.waitForBytesWritten(1000);
+        }
+        --depth;
+    });
+    client.write("y");
+    QVERIFY(spinUntil([&] { return total >= 100; }));
+    QCOMPARE(maxDepth, 1);
+}
+
+void tst_Reentrancy::manySmallWritesWithNestedLoopsDoNotOverflow()
+{
+    const QString name = uniqueName("overflow");
+    MemServer server;
+    QVERIFY(server.listen(name));
+    MemSocket client;
+    client.connectToServer(name);
+    MemSocket *peer = server.nextPendingConnection();
+    qint64 got = 0;
+    connect(peer, &MemSocket::readyRead, peer, [&] {
+        got += peer->readAll().size();
+        QCoreApplication::processEvents();
+    });
+    for (int i = 0; i < 20000; ++i)
+        client.write("z");
+    QVERIFY(spinUntil([&] { return got == 20000; }));
+}
+
+// Defect 3: the QTcpServer idiom (disconnected -> deleteLater) on a socket
+// that is still pending gives its backlog room back.
+class DeletingServer : public MemServer
+{
+protected:
+    void incomingConnection(MemSocket *socket) override
+    {
+        connect(socket, &MemSocket::disconnected, socket, &QObject::deleteLater);
+        addPendingConnection(socket);
+    }
+};
+
+void tst_Reentrancy::deletedPendingSocketGivesBackItsRoom()
+{
+    const QString name = uniqueName("room");
+    DeletingServer server;
+    server.setMaxPendingConnections(1);
+    QVERIFY(server.listen(name));
+    {
+        MemSocket first;
+        first.connectToServer(name);
+        QCOMPARE(first.state(), State::ConnectedState);
+        drainEvents();   // the server side exists and is pending
+    }   // the first client leaves; its pending socket deletes itself
+    QVERIFY(spinUntil([&] { return !server.hasPendingConnections(); }));
+    MemSocket second;
+    second.connectToServer(name);
+    QVERIFY(spinUntil([&] { return second.state() == State::ConnectedState; }, 2000));
+    MemSocket *taken = server.nextPendingConnection();
+    QVERIFY(taken);
+    second.write("hi");
+    QVERIFY(spinUntil([&] { return taken->bytesAvailable() == 2; }));
+}
+
+// Defect 4: Qt's blocking fortune client: transactions and waitForReadyRead()
+// in a thread with no event loop; the writer's waitForBytesWritten() returns.
+void tst_Reentrancy::blockingTransactionReaderReleasesWriter()
+{
+    const QString name = uniqueName("fortune");
+    MemServer server;
+    QVERIFY(server.listen(name));
+    MemSocket *reader = new MemSocket;
+    reader->connectToServer(name);
+    MemSocket *writer = server.nextPendingConnection();
+    QStringList records;
+    reader->moveToThread(nullptr);
+    std::thread t([&] {
+        QThread *self = QThread::currentThread();
+        reader->moveToThread(self);
+        QDataStream in(reader);
+        while (records.size() < 3) {
+            in.startTransaction();
+            QString s;
+            in >> s;
+            if (in.commitTransaction()) {
+                records.append(s);
+                continue;
+            }
+            if (!reader->waitForReadyRead(5000))
+                break;
+        }
+        reader->waitForReadyRead(200);   // settles what the last transaction read
+        delete reader;
+    });
+    QByteArray record;
+    {
+        QDataStream out(&record, QIODevice::WriteOnly);
+        out << QStringLiteral("a fortune that is long enough to be split");
+    }
+    for (int i = 0; i < 3; ++i) {
+        writer->write(record.left(5));
+        writer->write(record.mid(5));
+        QVERIFY2(writer->waitForBytesWritten(5000), qPrintable(writer->errorString()));
+        QVERIFY(spinUntil([&] { return writer->bytesToWrite() == 0; }, 5000));
+    }
+    t.join();
+    QCOMPARE(records.size(), 3);
+}
+
+// Defect 5: a notification belongs to the connection it was raised for.
+void tst_Reentrancy::staleCloseDoesNotTearDownNewConnection()
+{
+    const QString name = uniqueName("stale");
+    MemServer server;
+    QVERIFY(server.listen(name));
+    MemSocket client;
+    client.connectToServer(name);
+    MemSocket *first = server.nextPendingConnection();
+    first->write("bye");
+    first->close();
+    bool reconnected = false;
+    connect(&client, &MemSocket::readyRead, &client, [&] {
+        if (reconnected)
+            return;
+        reconnected = true;
+        client.abort();
+        client.connectToServer(name);
+    });
+    QVERIFY(spinUntil([&] { return reconnected; }));
+    drainEvents();
+    QCOMPARE(client.state(), State::ConnectedState);
+    MemSocket *second = server.nextPendingConnection();
+    QVERIFY(second);
+    QCOMPARE(second->state(), State::ConnectedState);
+    QCOMPARE(client.write("still here"), 10);
+    QVERIFY(spinUntil([&] { return second->bytesAvailable() == 10; }));
+}
+
+// Defect 6: a function-local static server still listening at exit.
+void tst_Reentrancy::staticServerAtExit()
+{
+    QProcess child;
+    child.setProcessEnvironment([] {
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("MEMCONN_STATIC_SERVER_CHILD"), QStringLiteral("1"));
+        return env;
+    }());
+    child.start(QCoreApplication::applicationFilePath(), {});
+    QVERIFY(child.waitForFinished(20000));
+    QCOMPARE(child.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(child.exitCode(), 0);
+    QVERIFY2(!child.readAllStandardError().contains("ERROR"), "sanitizer report at exit");
+}
+
+// Defect 8.
+void tst_Reentrancy::writeNullIsRefused()
+{
+    auto [a, b] = MemSocket::createPair();
+    std::unique_ptr<MemSocket> ua(a), ub(b);
+    QCOMPARE(a->write(nullptr, 5), -1);
+    QCOMPARE(a->error(), QAbstractSocket::OperationError);
+    QVERIFY(a->errorString().contains(QStringLiteral("null")));
+    QCOMPARE(a->write("ab", 2), 2);
+    QCOMPARE(a->write(nullptr, 3), -1);
+    QIODevice *dev = a;
+    QCOMPARE(dev->write(static_cast<const char *>(nullptr), 3), -1);
+    drainEvents();
+    QCOMPARE(b->readAll(), QByteArray("ab"));
+}
+
+// Defect 9: Qt's timers take an int of milliseconds.
+void tst_Reentrancy::farDeadlineArmsWithoutWarning()
+{
+    auto [a, b] = MemSocket::createPair();
+    std::unique_ptr<MemSocket> ua(a), ub(b);
+    QTest::failOnWarning(QRegularExpression(QStringLiteral(".*")));
+    QSignalSpy errors(a, &MemSocket::errorOccurred);
+    a->setReadDeadline(QDeadlineTimer(std::chrono::hours(24 * 30)));
+    drainEvents();
+    QCOMPARE(errors.size(), 0);
+    QVERIFY(!a->readDeadline().hasExpired());
+    b->write("ok");
+    drainEvents();
+    QCOMPARE(a->readAll(), QByteArray("ok"));
+}
+
+// Defect 10: QLocalSocket is the reference for read() at end of stream.
+void tst_Reentrancy::readBufferSizeStillReportsEndOfStream()
+{
+    const QString name = uniqueName("rbs-eof");
+    QLocalServer qs;
+    QVERIFY(qs.listen(name));
+    QLocalSocket qc;
+    qc.setReadBufferSize(4);
+    qc.connectToServer(name);
+    QVERIFY(qs.waitForNewConnection(1000));
+    QLocalSocket *qpeer = qs.nextPendingConnection();
+    qpeer->write("0123456789");
+    qpeer->flush();
+    qpeer->disconnectFromServer();
+    QByteArray qgot;
+    char buf[16];
+    qint64 qlast = 0;
+    QVERIFY(spinUntil([&] {
+        qlast = qc.read(buf, sizeof buf);
+        if (qlast > 0)
+            qgot.append(buf, qlast);
+        return qlast < 0;
+    }));
+
+    MemServer server;
+    QVERIFY(server.listen(name + QLatin1Char('m')));
+    MemSocket client;
+    client.setReadBufferSize(4);
+    client.connectToServer(name + QLatin1Char('m'));
+    MemSocket *peer = server.nextPendingConnection();
+    peer->write("0123456789");
+    peer->close();
+    QByteArray got;
+    qint64 last = 0;
+    QVERIFY(spinUntil([&] {
+        last = client.read(buf, sizeof buf);
+        if (last > 0)
+            got.append(buf, last);
+        return last < 0;
+    }));
+    QCOMPARE(got, qgot);
+    QCOMPARE(last, qlast);
+}
+
+// Defect 11: QLocalSocket emits nothing after an abort() inside errorOccurred().
+template <typename Server, typename Socket>
+static QStringList abortInRemoteClose(const QString &name)
+{
+    Server server;
+    server.listen(name);
+    Socket client;
+    QStringList log;
+    QObject::connect(&client, &Socket::errorOccurred, &client, [&](auto) {
+        log << QStringLiteral("error");
+        client.abort();
+    });
+    QObject::connect(&client, &Socket::readChannelFinished, &client, [&] { log << QStringLiteral("finished"); });
+    QObject::connect(&client, &Socket::disconnected, &client, [&] { log << QStringLiteral("disconnected"); });
+    client.connectToServer(name);
+    client.waitForConnected(1000);
+    server.waitForNewConnection(1000);
+    auto *peer = server.nextPendingConnection();
+    peer->abort();
+    spinUntil([&] { return int(client.state()) == int(QAbstractSocket::UnconnectedState); }, 2000);
+    drainEvents();
+    return log;
+}
+
+void tst_Reentrancy::abortInsideRemoteCloseErrorEmitsNothingMore()
+{
+    const QString name = uniqueName("abort-in-error");
+    const QStringList qt = abortInRemoteClose<QLocalServer, QLocalSocket>(name);
+    const QStringList mem = abortInRemoteClose<MemServer, MemSocket>(name);
+    QCOMPARE(mem, qt);
+}
+
+void tst_Reentrancy::abortAndReconnectInsideRemoteCloseError()
+{
+    const QString name = uniqueName("reconnect-in-error");
+    MemServer server;
+    QVERIFY(server.listen(name));
+    MemSocket client;
+    client.connectToServer(name);
+    MemSocket *first = server.nextPendingConnection();
+    bool once = false;
+    connect(&client, &MemSocket::errorOccurred, &client, [&] {
+        if (std::exchange(once, true))
+            return;
+        client.abort();
+        client.connectToServer(name);
+    });
+    first->close();
+    QVERIFY(spinUntil([&] { return once; }));
+    drainEvents();
+    QCOMPARE(client.state(), State::ConnectedState);
+    MemSocket *second = server.nextPendingConnection();
+    QVERIFY(second);
+    client.abort();
+    drainEvents();
+    QCOMPARE(second->state(), State::UnconnectedState);   // no zombie on either side
+}
+
+// Defect 12.
+void tst_Reentrancy::peerNameIsEmptyAfterTheConnectionEnds()
+{
+    const QString name = uniqueName("peer-gone");
+    MemServer server;
+    QVERIFY(server.listen(name));
+    MemSocket client;
+    client.connectToServer(name);
+    MemSocket *peer = server.nextPendingConnection();
+    QVERIFY(!client.peerName().isEmpty());
+    QVERIFY(!peer->peerName().isEmpty());
+    client.close();
+    drainEvents();
+    QVERIFY(client.peerName().isEmpty());
+    QVERIFY(peer->peerName().isEmpty());
+}
+
+// Defect 13: a socket living in a std::thread, whose deadline is set there.
+void tst_Reentrancy::deadlineInThreadWithoutDispatcher()
+{
+    QTest::failOnWarning(QRegularExpression(QStringLiteral("Timers")));
+    bool timedOut = false;
+    std::thread t([&] {
+        auto [a, b] = MemSocket::createPair();
+        a->setReadDeadline(QDeadlineTimer(30));
+        timedOut = !a->waitForReadyRead(5000) && a->error() == QAbstractSocket::SocketTimeoutError;
+        delete a;
+        delete b;
+    });
+    t.join();
+    QVERIFY(timedOut);
+}
+
+static int staticServerChild(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    static MemServer server;   // built before the registry is first used
+    if (!server.listen(QStringLiteral("static-at-exit")))
+        return 1;
+    static MemSocket client;
+    client.connectToServer(QStringLiteral("static-at-exit"));
+    return client.state() == QAbstractSocket::ConnectedState ? 0 : 2;
+}
+
+int main(int argc, char **argv)
+{
+    if (qEnvironmentVariableIsSet("MEMCONN_STATIC_SERVER_CHILD"))
+        return staticServerChild(argc, argv);
+    QCoreApplication app(argc, argv);
+    tst_Reentrancy test;
+    return QTest::qExec(&test, argc, argv);
+}
+
+#include "tst_reentrancy.moc"
