@@ -1,20 +1,10 @@
 // Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
-// Endpoints: one address string for memory, TCP and local sockets, and Go
-// memconn's network mapping.
-#include "memconn.h"
+// Address strings ("net:rest") and Go memconn's network map, shared by
+// MemConn::dial() (memconn.cpp) and MemListener (memlistener.cpp).
 #include "memendpoint_p.h"
-#include "memlistener.h"
-#include "memserver.h"
-#include "memsocket.h"
 
 #include <QtCore/qhash.h>
-#include <QtNetwork/qhostaddress.h>
-#include <QtNetwork/qlocalserver.h>
-#include <QtNetwork/qlocalsocket.h>
-#include <QtNetwork/qtcpserver.h>
-#include <QtNetwork/qtcpsocket.h>
 
-#include <memory>
 #include <mutex>
 
 namespace MemConnPrivate {
@@ -119,172 +109,11 @@ Endpoint Endpoint::resolve(const QString &address)
     return e;
 }
 
-QString Endpoint::memAddress() const
+void Endpoint::setMapping(const QString &from, const QString &to)
 {
-    return (network == Memb ? QStringLiteral("memb:") : QStringLiteral("memu:")) + name;
-}
-
-namespace {
-// What dial() returns for an address it cannot use: closed, with the reason.
-class FailedDevice : public QIODevice
-{
-public:
-    FailedDevice(const QString &error, QObject *parent) : QIODevice(parent) { setErrorString(error); }
-
-protected:
-    qint64 readData(char *, qint64) override { return -1; }
-    qint64 writeData(const char *, qint64) override { return -1; }
-};
-} // namespace
-
-} // namespace MemConnPrivate
-
-using MemConnPrivate::Endpoint;
-
-QIODevice *MemConn::dial(const QString &address, QObject *parent)
-{
-    const Endpoint e = Endpoint::resolve(address);
-    switch (e.network) {
-    case Endpoint::Memu:
-    case Endpoint::Memb: {
-        auto *s = new MemSocket(parent);
-        s->connectToServer(e.memAddress());
-        return s;
-    }
-    case Endpoint::Tcp: {
-        if (e.name.isEmpty())
-            return new MemConnPrivate::FailedDevice(address + QStringLiteral(": no host to dial"), parent);
-        auto *s = new QTcpSocket(parent);
-        s->connectToHost(e.name, e.port);
-        return s;
-    }
-    case Endpoint::Local: {
-        auto *s = new QLocalSocket(parent);
-        s->connectToServer(e.name);
-        return s;
-    }
-    case Endpoint::Invalid:
-        break;
-    }
-    return new MemConnPrivate::FailedDevice(e.error, parent);
-}
-
-void MemConn::mapNetwork(const QString &from, const QString &to)
-{
-    MemConnPrivate::NetworkMap &map = MemConnPrivate::networkMap();
+    NetworkMap &map = networkMap();
     std::lock_guard lock(map.mutex);
     map.set(from, to);
 }
 
-class MemListenerPrivate
-{
-public:
-    std::unique_ptr<MemServer> mem;
-    std::unique_ptr<QTcpServer> tcp;
-    std::unique_ptr<QLocalServer> local;
-    QString address;
-    QString error;
-};
-
-MemListener::MemListener(QObject *parent) : QObject(parent), d(std::make_unique<MemListenerPrivate>()) {}
-
-MemListener::~MemListener() = default;
-
-bool MemListener::listen(const QString &address)
-{
-    if (isListening()) {
-        d->error = address + QStringLiteral(": already listening on ") + d->address;
-        return false;
-    }
-    const Endpoint e = Endpoint::resolve(address);
-    switch (e.network) {
-    case Endpoint::Invalid:
-        d->error = e.error;
-        return false;
-    case Endpoint::Memu:
-    case Endpoint::Memb:
-        d->mem = std::make_unique<MemServer>();
-        if (!d->mem->listen(e.memAddress())) {
-            d->error = d->mem->errorString();
-            d->mem.reset();
-            return false;
-        }
-        connect(d->mem.get(), &MemServer::newConnection, this, &MemListener::newConnection);
-        d->address = d->mem->fullServerName();
-        break;
-    case Endpoint::Tcp: {
-        QHostAddress host(QHostAddress::Any);
-        if (e.name == QLatin1StringView("localhost"))
-            host = QHostAddress::LocalHost;
-        else if (!e.name.isEmpty() && !host.setAddress(e.name)) {
-            d->error = address + QStringLiteral(": cannot listen on \"%1\": give an IP address").arg(e.name);
-            return false;
-        }
-        d->tcp = std::make_unique<QTcpServer>();
-        if (!d->tcp->listen(host, e.port)) {
-            d->error = address + QStringLiteral(": ") + d->tcp->errorString();
-            d->tcp.reset();
-            return false;
-        }
-        connect(d->tcp.get(), &QTcpServer::newConnection, this, &MemListener::newConnection);
-        const QHostAddress bound = d->tcp->serverAddress();
-        const QString ip = bound.protocol() == QAbstractSocket::IPv6Protocol
-            ? QLatin1Char('[') + bound.toString() + QLatin1Char(']')
-            : bound.toString();
-        d->address = QStringLiteral("tcp:") + ip + QLatin1Char(':') + QString::number(d->tcp->serverPort());
-        break;
-    }
-    case Endpoint::Local:
-        d->local = std::make_unique<QLocalServer>();
-        if (!d->local->listen(e.name)) {
-            d->error = address + QStringLiteral(": ") + d->local->errorString();
-            d->local.reset();
-            return false;
-        }
-        connect(d->local.get(), &QLocalServer::newConnection, this, &MemListener::newConnection);
-        d->address = QStringLiteral("local:") + e.name;
-        break;
-    }
-    d->error.clear();
-    return true;
-}
-
-QString MemListener::address() const
-{
-    return d->address;
-}
-
-bool MemListener::isListening() const
-{
-    return d->mem || d->tcp || d->local;
-}
-
-void MemListener::close()
-{
-    d->mem.reset();
-    d->tcp.reset();
-    d->local.reset();
-    d->address.clear();
-}
-
-bool MemListener::hasPendingConnections() const
-{
-    return (d->mem && d->mem->hasPendingConnections()) || (d->tcp && d->tcp->hasPendingConnections())
-        || (d->local && d->local->hasPendingConnections());
-}
-
-QIODevice *MemListener::nextPendingConnection()
-{
-    if (d->mem)
-        return d->mem->nextPendingConnection();
-    if (d->tcp)
-        return d->tcp->nextPendingConnection();
-    if (d->local)
-        return d->local->nextPendingConnection();
-    return nullptr;
-}
-
-QString MemListener::errorString() const
-{
-    return d->error;
-}
+} // namespace MemConnPrivate

@@ -18,7 +18,9 @@ struct Endpoint
 
     // Parses `address` after applying the network map.
     static Endpoint resolve(const QString &address);
-    QString memAddress() const;   // "memu:NAME" / "memb:NAME"
+    // Addresses on network `from` use network `to` from now on (empty: no
+    // mapping). Thread-safe.
+    static void setMapping(const QString &from, const QString &to);
 };
 
 } // namespace MemConnPrivate

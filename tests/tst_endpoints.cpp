@@ -5,7 +5,9 @@
 #include <MemConn/MemServer>
 #include <MemConn/MemSocket>
 
+#include <QtCore/qpointer.h>
 #include <QtCore/qprocess.h>
+#include <QtCore/qregularexpression.h>
 #include <QtCore/qthread.h>
 #include <QtNetwork/qlocalsocket.h>
 #include <QtNetwork/qtcpsocket.h>
@@ -73,6 +75,9 @@ private Q_SLOTS:
     void malformedAddresses();
     void heldAddressFails();
     void mappingFromSeveralThreads();
+    void closeLeavesTakenConnections_data();
+    void closeLeavesTakenConnections();
+    void listenerFollowsMoveToThread();
 };
 
 void tst_Endpoints::roundTrips_data()
@@ -264,3 +269,69 @@ int main(int argc, char **argv)
 }
 
 #include "tst_endpoints.moc"
+
+void tst_Endpoints::closeLeavesTakenConnections_data()
+{
+    QTest::addColumn<QString>("address");
+    const QString n = uniqueName("close-taken");
+    QTest::newRow("memu") << QStringLiteral("memu:") + n;
+    QTest::newRow("tcp") << QStringLiteral("tcp:127.0.0.1:0");
+    QTest::newRow("local") << QStringLiteral("local:") + n;
+}
+
+// As MemServer::close() and QTcpServer::close() do: what was taken stays.
+void tst_Endpoints::closeLeavesTakenConnections()
+{
+    QFETCH(QString, address);
+    MemListener listener;
+    QVERIFY2(listener.listen(address), qPrintable(listener.errorString()));
+    std::unique_ptr<QIODevice> client(MemConn::dial(listener.address()));
+    QVERIFY(spinUntil([&] { return listener.hasPendingConnections(); }));
+    QPointer<QIODevice> taken = listener.nextPendingConnection();
+    QCOMPARE(taken->parent(), &listener);
+    listener.close();
+    QVERIFY(!listener.isListening());
+    drainEvents();
+    QVERIFY(taken);
+    QVERIFY(taken->isOpen());
+    client->write("after close");
+    QByteArray got;
+    QVERIFY(spinUntil([&] {
+        got += taken->readAll();
+        return got == "after close";
+    }));
+    QVERIFY(listener.listen(address));   // the address is free again at once
+}
+
+void tst_Endpoints::listenerFollowsMoveToThread()
+{
+    const QString address = QStringLiteral("memu:") + uniqueName("moved-listener");
+    MemListener listener;
+    QVERIFY(listener.listen(address));
+    QThread thread;
+    thread.start();
+    listener.moveToThread(&thread);
+    QByteArray got;
+    QMetaObject::invokeMethod(&listener, [&] {
+        connect(&listener, &MemListener::newConnection, &listener, [&] {
+            QIODevice *d = listener.nextPendingConnection();
+            QVERIFY(d);
+            QCOMPARE(d->parent(), &listener);
+            QCOMPARE(d->thread(), QThread::currentThread());
+            connect(d, &QIODevice::readyRead, d, [d] { d->write(d->readAll().toUpper()); });
+        });
+    }, Qt::BlockingQueuedConnection);
+    QTest::failOnWarning(QRegularExpression(QStringLiteral("Cannot create children")));
+    std::unique_ptr<QIODevice> client(MemConn::dial(address));
+    client->write("moved");
+    QVERIFY(spinUntil([&] {
+        got += client->readAll();
+        return got == "MOVED";
+    }));
+    QMetaObject::invokeMethod(&listener, [&] {
+        listener.close();
+        listener.moveToThread(QCoreApplication::instance()->thread());
+    }, Qt::BlockingQueuedConnection);
+    thread.quit();
+    thread.wait();
+}

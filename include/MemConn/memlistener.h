@@ -13,9 +13,9 @@ class MemListenerPrivate;
 /*!
     Listens on any address MemConn::dial() takes (memu:, memb:, tcp:, local:,
     unix:), after network mapping. Connections arrive as QIODevice objects
-    (MemSocket, QTcpSocket or QLocalSocket) owned by the listener, as their own
-    servers own them; take them with nextPendingConnection(). Use from the
-    listener's thread.
+    (MemSocket, QTcpSocket or QLocalSocket); take them with
+    nextPendingConnection(). Use from the listener's thread; a listener moved
+    with moveToThread() keeps accepting in its new thread.
 */
 class MEMCONN_EXPORT MemListener : public QObject
 {
@@ -31,9 +31,15 @@ public:
         its real port; a mapped address shows the network actually used. */
     QString address() const;
     bool isListening() const;
+    /*! Stops listening and frees the address at once. Connections not yet
+        taken are closed and deleted; taken ones are left alone, as
+        QTcpServer::close() leaves them. */
     void close();
     bool hasPendingConnections() const;
+    /*! The next connection, or nullptr. The device is a child of the
+        listener: deleted with it unless the caller reparents or deletes it. */
     QIODevice *nextPendingConnection();
+    /*! Why the last listen() failed, naming the address; empty after success. */
     QString errorString() const;
 
 Q_SIGNALS:

@@ -1,0 +1,61 @@
+// Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
+// MemConn::dial() and MemConn::mapNetwork(): one address string for every transport.
+#include "memconn.h"
+
+#include "memaddress_p.h"
+#include "memendpoint_p.h"
+#include "memsocket.h"
+
+#include <QtNetwork/qlocalsocket.h>
+#include <QtNetwork/qtcpsocket.h>
+
+namespace MemConnPrivate {
+namespace {
+// What dial() returns for an address it cannot use: closed, with the reason.
+class FailedDevice : public QIODevice
+{
+public:
+    FailedDevice(const QString &error, QObject *parent) : QIODevice(parent) { setErrorString(error); }
+
+protected:
+    qint64 readData(char *, qint64) override { return -1; }
+    qint64 writeData(const char *, qint64) override { return -1; }
+};
+} // namespace
+
+} // namespace MemConnPrivate
+
+using MemConnPrivate::Endpoint;
+
+QIODevice *MemConn::dial(const QString &address, QObject *parent)
+{
+    const Endpoint e = Endpoint::resolve(address);
+    switch (e.network) {
+    case Endpoint::Memu:
+    case Endpoint::Memb: {
+        auto *s = new MemSocket(parent);
+        s->connectToServer(MemConnPrivate::Address::format(e.network == Endpoint::Memb, e.name));
+        return s;
+    }
+    case Endpoint::Tcp: {
+        if (e.name.isEmpty())
+            return new MemConnPrivate::FailedDevice(address + QStringLiteral(": no host to dial"), parent);
+        auto *s = new QTcpSocket(parent);
+        s->connectToHost(e.name, e.port);
+        return s;
+    }
+    case Endpoint::Local: {
+        auto *s = new QLocalSocket(parent);
+        s->connectToServer(e.name);
+        return s;
+    }
+    case Endpoint::Invalid:
+        break;
+    }
+    return new MemConnPrivate::FailedDevice(e.error, parent);
+}
+
+void MemConn::mapNetwork(const QString &from, const QString &to)
+{
+    Endpoint::setMapping(from, to);
+}
