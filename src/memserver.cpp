@@ -51,7 +51,6 @@ void MemServerPrivate::processArrivals()
         Pending a = materialize();
         if (!a.socket)
             break;
-        QPointer<MemSocket> socket(a.socket);
         delivering = a.socket;
         Q_EMIT q->newConnection();
         if (!guard)
@@ -59,8 +58,10 @@ void MemServerPrivate::processArrivals()
         delivering = nullptr;
         // Taken inside newConnection() (or by incomingConnection()): tell the
         // socket what arrived with it now, without another event-loop turn.
-        if (socket && std::none_of(pending.cbegin(), pending.cend(),
-                                   [&](const Pending &p) { return p.socket == socket; }))
+        // The socket itself is not touched: incomingConnection() may have
+        // handed it to another thread, which may have deleted it already; the
+        // connection knows under its lock whether it is still there.
+        if (std::none_of(pending.cbegin(), pending.cend(), [&](const Pending &p) { return p.socket == a.socket; }))
             Connection::deliverNowOrPost(a.connection, Server);
     }
 }
