@@ -13,7 +13,8 @@ cd "$(dirname "$0")/.."
 job=${1:-test}
 build=${MEMCONN_BUILD_DIR:-build}
 packages=(cmake ninja-build g++ clang libclang-rt-14-dev qt6-base-dev qt6-declarative-dev
-          qml6-module-qttest qml6-module-qtquick qml6-module-qtquick-controls
+          qml6-module-qttest qml6-module-qtqml qml6-module-qtqml-models
+          qml6-module-qtquick qml6-module-qtquick-controls
           qml6-module-qtquick-layouts qml6-module-qtquick-templates qml6-module-qtquick-window
           qml6-module-qtqml-workerscript qt6-remoteobjects-dev)
 
