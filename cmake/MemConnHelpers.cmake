@@ -3,7 +3,9 @@ function(memconn_target_defaults target)
     target_compile_definitions(${target} PRIVATE
         QT_NO_CAST_FROM_ASCII QT_NO_CAST_TO_ASCII QT_NO_KEYWORDS QT_NO_FOREACH
         QT_NO_URL_CAST_FROM_STRING QT_USE_QSTRINGBUILDER)
-    target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
+    if(NOT MSVC)
+        target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
+    endif()
     set_target_properties(${target} PROPERTIES
         CXX_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON)
     if(MEMCONN_BUILD_FUZZERS)
@@ -17,6 +19,7 @@ function(memconn_target_defaults target)
 endfunction()
 
 # memconn_add_test(tst_name SOURCES ... [LIBRARIES ...] [TIMEOUT s] [LABELS ...])
+# Label `threaded` marks the suites the TSan job runs (scripts/memconn.sh).
 function(memconn_add_test name)
     cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LIBRARIES;LABELS" ${ARGN})
     if(NOT ARG_SOURCES)
