@@ -1,7 +1,11 @@
 // Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <MemConn/MemServer>
+#include <MemConn/MemSocket>
+
 #include <QtCore/qcoreapplication.h>
+#include <QtCore/qmetaobject.h>
 #include <QtCore/qstring.h>
 #include <QtCore/qthread.h>
 #include <QtTest/qsignalspy.h>
@@ -9,6 +13,7 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 
 // A server name no other test in this process uses.
 inline QString uniqueName(const char *stem = "t")
@@ -75,4 +80,65 @@ private:
     QObject *m_object;
     QThread *m_home;
     QThread m_thread;
+};
+
+// A listening server and one connected pair, in this thread: `client`
+// connected to `server` on `name`, and `peer`, the server's side of it, taken
+// and owned here. The prefixes choose each end's network ("memu:", "memb:").
+struct ConnectedPair
+{
+    explicit ConnectedPair(const QString &serverPrefix = QString(), const QString &clientPrefix = QString())
+        : name(uniqueName("pair"))
+    {
+        server.listen(serverPrefix + name);
+        client = std::make_unique<MemSocket>();
+        client->connectToServer(clientPrefix + name);
+        peer.reset(server.nextPendingConnection());
+        if (peer)
+            peer->setParent(nullptr);
+    }
+    QString name;
+    MemServer server;
+    std::unique_ptr<MemSocket> client;
+    std::unique_ptr<MemSocket> peer;
+};
+
+// What a socket emits, in order, with enum values by name ("stateChanged
+// ClosingState", "errorOccurred RemoteHostClosedError"). Works for any socket
+// class whose states and errors share QAbstractSocket's values, as
+// QLocalSocket's do, so one log compares MemConn with Qt.
+class SignalLog
+{
+public:
+    template <typename Socket>
+    explicit SignalLog(Socket *socket, bool withData = false)
+    {
+        QObject *ctx = &m_context;
+        QObject::connect(socket, &Socket::connected, ctx, [this] { m_log << QStringLiteral("connected"); });
+        QObject::connect(socket, &Socket::disconnected, ctx, [this] { m_log << QStringLiteral("disconnected"); });
+        QObject::connect(socket, &Socket::stateChanged, ctx, [this](auto state) {
+            m_log << QStringLiteral("stateChanged ") + key<QAbstractSocket::SocketState>(int(state));
+        });
+        QObject::connect(socket, &Socket::errorOccurred, ctx, [this](auto error) {
+            m_log << QStringLiteral("errorOccurred ") + key<QAbstractSocket::SocketError>(int(error));
+        });
+        QObject::connect(socket, &QIODevice::aboutToClose, ctx, [this] { m_log << QStringLiteral("aboutToClose"); });
+        QObject::connect(socket, &QIODevice::readChannelFinished, ctx,
+                         [this] { m_log << QStringLiteral("readChannelFinished"); });
+        if (withData) {
+            QObject::connect(socket, &QIODevice::readyRead, ctx, [this] { m_log << QStringLiteral("readyRead"); });
+        }
+    }
+    const QStringList &entries() const { return m_log; }
+    void clear() { m_log.clear(); }
+    template <typename Enum>
+    static QString key(int value)
+    {
+        const char *k = QMetaEnum::fromType<Enum>().valueToKey(value);
+        return k ? QString::fromLatin1(k) : QString::number(value);
+    }
+
+private:
+    QObject m_context;   // cuts the connections when the log goes
+    QStringList m_log;
 };

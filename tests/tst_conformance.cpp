@@ -28,23 +28,6 @@ using Error = QAbstractSocket::SocketError;
 namespace {
 const QDeadlineTimer past(0);   // expired from the start
 
-// Two connected ends through a server, on the given network.
-struct Conn
-{
-    explicit Conn(const QString &network)
-    {
-        const QString name = network + uniqueName("conf");
-        server.listen(name);
-        a.reset(new MemSocket);
-        a->connectToServer(name);
-        MemSocket *peer = server.nextPendingConnection();
-        peer->setParent(nullptr);
-        b.reset(peer);
-    }
-    MemServer server;
-    std::unique_ptr<MemSocket> a, b;
-};
-
 // Runs `body` in a new thread that owns `socket` meanwhile; the socket comes
 // back to the calling thread when the body returns.
 std::unique_ptr<QThread> runWith(MemSocket *socket, std::function<void(MemSocket *)> body)
@@ -151,7 +134,7 @@ void tst_Conformance::basicIO()
 {
     QFETCH(QString, network);
     QFETCH(bool, threaded);
-    Conn c(network);
+    ConnectedPair c(network, network);
     QByteArray data(1 << 20, Qt::Uninitialized);
     QRandomGenerator rng(42);
     rng.fillRange(reinterpret_cast<quint32 *>(data.data()), data.size() / 4);
@@ -168,26 +151,26 @@ void tst_Conformance::basicIO()
     };
     QByteArray got;
     if (threaded) {
-        auto t = runWith(c.a.get(), writeAll);
-        got = readToEnd(c.b.get());
+        auto t = runWith(c.client.get(), writeAll);
+        got = readToEnd(c.peer.get());
         QVERIFY(t->wait(10000));
     } else {
-        writeAll(c.a.get());
+        writeAll(c.client.get());
         drainEvents();
-        got = readToEnd(c.b.get());
+        got = readToEnd(c.peer.get());
     }
     QCOMPARE(got.size(), data.size());
     QVERIFY(got == data);
-    QCOMPARE(c.b->state(), State::UnconnectedState);
+    QCOMPARE(c.peer->state(), State::UnconnectedState);
     char x;
-    QCOMPARE(c.b->read(&x, 1), -1);
+    QCOMPARE(c.peer->read(&x, 1), -1);
 }
 
 void tst_Conformance::pingPong()
 {
     QFETCH(QString, network);
     QFETCH(bool, threaded);
-    Conn c(network);
+    ConnectedPair c(network, network);
     constexpr quint64 rounds = 1000;
     if (threaded) {
         // Each side reads the counter, increments it, writes it back, blocking.
@@ -206,8 +189,8 @@ void tst_Conformance::pingPong()
             return n;
         };
         std::atomic<quint64> otherEnd{0};
-        auto t = runWith(c.a.get(), [&](MemSocket *s) { otherEnd = player(s, 1); });
-        const quint64 mine = player(c.b.get(), 0);
+        auto t = runWith(c.client.get(), [&](MemSocket *s) { otherEnd = player(s, 1); });
+        const quint64 mine = player(c.peer.get(), 0);
         QVERIFY(t->wait(20000));
         QVERIFY2(mine >= rounds && otherEnd >= rounds, qPrintable(QStringLiteral("%1 %2").arg(mine).arg(otherEnd.load())));
     } else {
@@ -222,9 +205,9 @@ void tst_Conformance::pingPong()
                 }
             }
         };
-        connect(c.a.get(), &MemSocket::readyRead, this, [&] { bounce(c.a.get()); });
-        connect(c.b.get(), &MemSocket::readyRead, this, [&] { bounce(c.b.get()); });
-        c.a->write(reinterpret_cast<const char *>(&last), sizeof last);
+        connect(c.client.get(), &MemSocket::readyRead, this, [&] { bounce(c.client.get()); });
+        connect(c.peer.get(), &MemSocket::readyRead, this, [&] { bounce(c.peer.get()); });
+        c.client->write(reinterpret_cast<const char *>(&last), sizeof last);
         QVERIFY(spinUntil([&] { return last == rounds; }, 20000));
     }
 }
@@ -232,10 +215,10 @@ void tst_Conformance::pingPong()
 void tst_Conformance::racyReads()
 {
     QFETCH(QString, network);
-    Conn c(network);
+    ConnectedPair c(network, network);
     std::atomic<bool> stop{false};
     std::atomic<qint64> written{0};
-    auto writer = runWith(c.b.get(), [&](MemSocket *s) {
+    auto writer = runWith(c.peer.get(), [&](MemSocket *s) {
         quint32 seq = 0;
         QDeadlineTimer until(300);
         while (!until.hasExpired()) {
@@ -248,7 +231,7 @@ void tst_Conformance::racyReads()
             QThread::usleep(20);
         }
     });
-    MemSocket *reader = c.a.get();
+    MemSocket *reader = c.client.get();
     auto rearm = runThread([&] {
         while (!stop) {
             reader->setReadDeadline(QDeadlineTimer(1));
@@ -291,9 +274,9 @@ void tst_Conformance::racyReads()
 void tst_Conformance::racyWrites()
 {
     QFETCH(QString, network);
-    Conn c(network);
+    ConnectedPair c(network, network);
     std::atomic<bool> stop{false};
-    MemSocket *writer = c.a.get();
+    MemSocket *writer = c.client.get();
     auto rearm = runThread([&] {
         while (!stop) {
             writer->setWriteDeadline(QDeadlineTimer(1));
@@ -316,7 +299,7 @@ void tst_Conformance::racyWrites()
         else
             ++otherErrors;
         if (seq % 64 == 0)
-            c.b->readAll();   // keep the peer's queue small; checked below
+            c.peer->readAll();   // keep the peer's queue small; checked below
     }
     stop = true;
     QVERIFY(rearm->wait(5000));
@@ -325,9 +308,9 @@ void tst_Conformance::racyWrites()
     QVERIFY(!accepted.isEmpty());
     writer->setWriteDeadline(QDeadlineTimer::Forever);
     // Re-run with checking: a fresh pair, every frame verified.
-    Conn d(QStringLiteral("memu:"));
+    ConnectedPair d(QStringLiteral("memu:"), QStringLiteral("memu:"));
     stop = false;
-    MemSocket *w2 = d.a.get();
+    MemSocket *w2 = d.client.get();
     auto rearm2 = runThread([&] {
         while (!stop) {
             w2->setWriteDeadline(QDeadlineTimer(1));
@@ -343,7 +326,7 @@ void tst_Conformance::racyWrites()
     }
     stop = true;
     QVERIFY(rearm2->wait(5000));
-    const QByteArray got = d.b->readAll();
+    const QByteArray got = d.peer->readAll();
     QCOMPARE(got.size(), ok.size() * 40);
     for (qsizetype i = 0; i < ok.size(); ++i) {
         quint32 v;
@@ -357,101 +340,101 @@ void tst_Conformance::racyWrites()
 void tst_Conformance::readTimeout()
 {
     QFETCH(QString, network);
-    Conn c(network);
+    ConnectedPair c(network, network);
     drainEvents();
-    c.b->write("kept");
-    QSignalSpy errors(c.a.get(), &MemSocket::errorOccurred);
-    c.a->setReadDeadline(past);
+    c.peer->write("kept");
+    QSignalSpy errors(c.client.get(), &MemSocket::errorOccurred);
+    c.client->setReadDeadline(past);
     QCOMPARE(errors.size(), 0);   // through the event loop
     char buf[8];
-    QCOMPARE(c.a->read(buf, sizeof buf), -1);
-    QCOMPARE(c.a->error(), QAbstractSocket::SocketTimeoutError);
-    QVERIFY(c.a->errorString().contains(QStringLiteral("deadline")));
-    QCOMPARE(c.a->bytesAvailable(), 0);
-    QVERIFY(c.a->readAll().isEmpty());
-    QVERIFY(!c.a->canReadLine());
+    QCOMPARE(c.client->read(buf, sizeof buf), -1);
+    QCOMPARE(c.client->error(), QAbstractSocket::SocketTimeoutError);
+    QVERIFY(c.client->errorString().contains(QStringLiteral("deadline")));
+    QCOMPARE(c.client->bytesAvailable(), 0);
+    QVERIFY(c.client->readAll().isEmpty());
+    QVERIFY(!c.client->canReadLine());
     QElapsedTimer t;
     t.start();
-    QVERIFY(!c.a->waitForReadyRead(5000));
+    QVERIFY(!c.client->waitForReadyRead(5000));
     QVERIFY(t.elapsed() < 1000);
     // Writes still work.
-    QCOMPARE(c.a->write("out"), 3);
-    QVERIFY(spinUntil([&] { return c.b->bytesAvailable() == 3; }));
+    QCOMPARE(c.client->write("out"), 3);
+    QVERIFY(spinUntil([&] { return c.peer->bytesAvailable() == 3; }));
     drainEvents();
     QCOMPARE(errors.size(), 1);
     QCOMPARE(errors.at(0).at(0).value<Error>(), QAbstractSocket::SocketTimeoutError);
-    QCOMPARE(c.a->state(), State::ConnectedState);
+    QCOMPARE(c.client->state(), State::ConnectedState);
     // Nothing was dropped.
-    c.a->setReadDeadline(QDeadlineTimer::Forever);
-    QCOMPARE(c.a->readAll(), QByteArray("kept"));
+    c.client->setReadDeadline(QDeadlineTimer::Forever);
+    QCOMPARE(c.client->readAll(), QByteArray("kept"));
 
     // Bytes QIODevice already holds (after peek()) are held back too.
-    c.b->write("peeked");
-    QCOMPARE(c.a->peek(6), QByteArray("peeked"));
-    c.a->setReadDeadline(past);
-    QCOMPARE(c.a->bytesAvailable(), 0);
-    QVERIFY(c.a->readAll().isEmpty());
-    QCOMPARE(c.a->read(buf, sizeof buf), -1);
-    QVERIFY(c.a->read(6).isEmpty());
-    c.a->setReadDeadline(QDeadlineTimer::Forever);
-    QCOMPARE(c.a->readAll(), QByteArray("peeked"));
+    c.peer->write("peeked");
+    QCOMPARE(c.client->peek(6), QByteArray("peeked"));
+    c.client->setReadDeadline(past);
+    QCOMPARE(c.client->bytesAvailable(), 0);
+    QVERIFY(c.client->readAll().isEmpty());
+    QCOMPARE(c.client->read(buf, sizeof buf), -1);
+    QVERIFY(c.client->read(6).isEmpty());
+    c.client->setReadDeadline(QDeadlineTimer::Forever);
+    QCOMPARE(c.client->readAll(), QByteArray("peeked"));
 }
 
 void tst_Conformance::writeTimeout()
 {
     QFETCH(QString, network);
-    Conn c(network);
+    ConnectedPair c(network, network);
     drainEvents();
-    QSignalSpy errors(c.a.get(), &MemSocket::errorOccurred);
-    c.a->setWriteDeadline(past);
-    QCOMPARE(c.a->write("no"), -1);
-    QCOMPARE(c.a->error(), QAbstractSocket::SocketTimeoutError);
-    QCOMPARE(static_cast<QIODevice *>(c.a.get())->write("no", 2), -1);
+    QSignalSpy errors(c.client.get(), &MemSocket::errorOccurred);
+    c.client->setWriteDeadline(past);
+    QCOMPARE(c.client->write("no"), -1);
+    QCOMPARE(c.client->error(), QAbstractSocket::SocketTimeoutError);
+    QCOMPARE(static_cast<QIODevice *>(c.client.get())->write("no", 2), -1);
     QElapsedTimer t;
     t.start();
-    QVERIFY(!c.a->waitForBytesWritten(5000));
+    QVERIFY(!c.client->waitForBytesWritten(5000));
     QVERIFY(t.elapsed() < 1000);
     // Reads still work.
-    c.b->write("in");
-    QVERIFY(c.a->bytesAvailable() == 2 || c.a->waitForReadyRead(1000));
-    QCOMPARE(c.a->readAll(), QByteArray("in"));
+    c.peer->write("in");
+    QVERIFY(c.client->bytesAvailable() == 2 || c.client->waitForReadyRead(1000));
+    QCOMPARE(c.client->readAll(), QByteArray("in"));
     drainEvents();
     QCOMPARE(errors.size(), 1);
-    QCOMPARE(c.b->bytesAvailable(), 0);   // the refused writes left nothing behind
-    c.a->setWriteDeadline(QDeadlineTimer::Forever);
-    QCOMPARE(c.a->write("yes"), 3);
-    QVERIFY(spinUntil([&] { return c.b->bytesAvailable() == 3; }));
+    QCOMPARE(c.peer->bytesAvailable(), 0);   // the refused writes left nothing behind
+    c.client->setWriteDeadline(QDeadlineTimer::Forever);
+    QCOMPARE(c.client->write("yes"), 3);
+    QVERIFY(spinUntil([&] { return c.peer->bytesAvailable() == 3; }));
 }
 
 void tst_Conformance::pastTimeout()
 {
     QFETCH(QString, network);
-    Conn c(network);
+    ConnectedPair c(network, network);
     drainEvents();
-    QSignalSpy errors(c.a.get(), &MemSocket::errorOccurred);
-    c.b->write("waiting");
-    c.a->setDeadline(past);
-    QCOMPARE(c.a->readDeadline(), c.a->writeDeadline());
-    QCOMPARE(c.a->write("x"), -1);
-    QCOMPARE(c.a->read(1), QByteArray());
-    QCOMPARE(c.a->error(), QAbstractSocket::SocketTimeoutError);
+    QSignalSpy errors(c.client.get(), &MemSocket::errorOccurred);
+    c.peer->write("waiting");
+    c.client->setDeadline(past);
+    QCOMPARE(c.client->readDeadline(), c.client->writeDeadline());
+    QCOMPARE(c.client->write("x"), -1);
+    QCOMPARE(c.client->read(1), QByteArray());
+    QCOMPARE(c.client->error(), QAbstractSocket::SocketTimeoutError);
     drainEvents();
     QCOMPARE(errors.size(), 1);   // one setter call, one signal
-    c.a->setDeadline(QDeadlineTimer::Forever);
-    QVERIFY(c.a->readDeadline().isForever());
-    QCOMPARE(c.a->readAll(), QByteArray("waiting"));
-    QCOMPARE(c.a->write("round"), 5);
-    QVERIFY(spinUntil([&] { return c.b->bytesAvailable() == 5; }));
-    c.b->write(c.b->readAll() + " trip");
-    QVERIFY(spinUntil([&] { return c.a->bytesAvailable() == 10; }));
-    QCOMPARE(c.a->readAll(), QByteArray("round trip"));
+    c.client->setDeadline(QDeadlineTimer::Forever);
+    QVERIFY(c.client->readDeadline().isForever());
+    QCOMPARE(c.client->readAll(), QByteArray("waiting"));
+    QCOMPARE(c.client->write("round"), 5);
+    QVERIFY(spinUntil([&] { return c.peer->bytesAvailable() == 5; }));
+    c.peer->write(c.peer->readAll() + " trip");
+    QVERIFY(spinUntil([&] { return c.client->bytesAvailable() == 10; }));
+    QCOMPARE(c.client->readAll(), QByteArray("round trip"));
 }
 
 void tst_Conformance::presentTimeout()
 {
     QFETCH(QString, network);
-    Conn c(network);
-    MemSocket *s = c.a.get();
+    ConnectedPair c(network, network);
+    MemSocket *s = c.client.get();
     QElapsedTimer t;
     std::atomic<qint64> setAt{0};
     t.start();
@@ -487,24 +470,24 @@ void tst_Conformance::presentTimeout()
 void tst_Conformance::futureTimeout()
 {
     QFETCH(QString, network);
-    Conn c(network);
-    QSignalSpy errors(c.a.get(), &MemSocket::errorOccurred);
-    c.a->setReadDeadline(QDeadlineTimer(100));
+    ConnectedPair c(network, network);
+    QSignalSpy errors(c.client.get(), &MemSocket::errorOccurred);
+    c.client->setReadDeadline(QDeadlineTimer(100));
     {
-        PeerThread peer(c.b.get());   // a peer that could write, but does not
+        PeerThread peer(c.peer.get());   // a peer that could write, but does not
         QElapsedTimer t;
         t.start();
-        QVERIFY(!c.a->waitForReadyRead(10000));
+        QVERIFY(!c.client->waitForReadyRead(10000));
         QVERIFY2(t.elapsed() >= 90 && t.elapsed() < 1000, qPrintable(QString::number(t.elapsed())));
-        QCOMPARE(c.a->error(), QAbstractSocket::SocketTimeoutError);
+        QCOMPARE(c.client->error(), QAbstractSocket::SocketTimeoutError);
     }
     QVERIFY(spinUntil([&] { return errors.size() == 1; }));
-    c.a->setReadDeadline(QDeadlineTimer::Forever);
-    c.a->write("ping");
-    QVERIFY(spinUntil([&] { return c.b->bytesAvailable() == 4; }));
-    c.b->write("pong");
-    QVERIFY(c.a->bytesAvailable() == 4 || c.a->waitForReadyRead(1000));
-    QCOMPARE(c.a->readAll(), QByteArray("pong"));
+    c.client->setReadDeadline(QDeadlineTimer::Forever);
+    c.client->write("ping");
+    QVERIFY(spinUntil([&] { return c.peer->bytesAvailable() == 4; }));
+    c.peer->write("pong");
+    QVERIFY(c.client->bytesAvailable() == 4 || c.client->waitForReadyRead(1000));
+    QCOMPARE(c.client->readAll(), QByteArray("pong"));
     drainEvents();
     QCOMPARE(errors.size(), 1);
 }
@@ -512,33 +495,33 @@ void tst_Conformance::futureTimeout()
 void tst_Conformance::closeTimeout()
 {
     QFETCH(QString, network);
-    Conn c(network);
+    ConnectedPair c(network, network);
     QElapsedTimer t;
     std::atomic<qint64> closedAt{0};
     t.start();
-    c.a->setDeadline(QDeadlineTimer::Forever);
-    auto closer = runWith(c.b.get(), [&](MemSocket *s) {
+    c.client->setDeadline(QDeadlineTimer::Forever);
+    auto closer = runWith(c.peer.get(), [&](MemSocket *s) {
         QThread::msleep(50);
         closedAt = t.elapsed();
         s->close();
     });
-    QVERIFY(!c.a->waitForReadyRead(10000));
+    QVERIFY(!c.client->waitForReadyRead(10000));
     QVERIFY2(t.elapsed() - closedAt < 100, qPrintable(QString::number(t.elapsed() - closedAt)));
     QVERIFY(closer->wait(5000));
-    QCOMPARE(c.a->state(), State::UnconnectedState);
-    QCOMPARE(c.a->error(), QAbstractSocket::RemoteHostClosedError);
+    QCOMPARE(c.client->state(), State::UnconnectedState);
+    QCOMPARE(c.client->error(), QAbstractSocket::RemoteHostClosedError);
 
     // A writer blocked until its peer reads is released by the peer's close too.
-    Conn d(network);
+    ConnectedPair d(network, network);
     if (network == QStringLiteral("memu:")) {
-        d.a->write("never read");
+        d.client->write("never read");
         t.restart();
-        auto closer2 = runWith(d.b.get(), [&](MemSocket *s) {
+        auto closer2 = runWith(d.peer.get(), [&](MemSocket *s) {
             QThread::msleep(50);
             closedAt = t.elapsed();
             s->close();
         });
-        QVERIFY(!d.a->waitForBytesWritten(10000));
+        QVERIFY(!d.client->waitForBytesWritten(10000));
         QVERIFY2(t.elapsed() - closedAt < 100, qPrintable(QString::number(t.elapsed() - closedAt)));
         QVERIFY(closer2->wait(5000));
     }
@@ -547,9 +530,9 @@ void tst_Conformance::closeTimeout()
 void tst_Conformance::concurrentMethods()
 {
     QFETCH(QString, network);
-    Conn c(network);
-    MemSocket *a = c.a.get();
-    MemSocket *b = c.b.get();
+    ConnectedPair c(network, network);
+    MemSocket *a = c.client.get();
+    MemSocket *b = c.peer.get();
     std::atomic<bool> stop{false};
     std::atomic<int> names{0};
     auto io = [&stop](MemSocket *s) {
@@ -607,35 +590,35 @@ void tst_Conformance::concurrentMethods()
 
 void tst_Conformance::timeoutSignalOncePerSetterCall()
 {
-    Conn c(QStringLiteral("memu:"));
-    QSignalSpy errors(c.a.get(), &MemSocket::errorOccurred);
-    c.a->setReadDeadline(QDeadlineTimer(30));
+    ConnectedPair c(QStringLiteral("memu:"), QStringLiteral("memu:"));
+    QSignalSpy errors(c.client.get(), &MemSocket::errorOccurred);
+    c.client->setReadDeadline(QDeadlineTimer(30));
     QTest::qWait(150);
     QCOMPARE(errors.size(), 1);
-    c.a->setWriteDeadline(past);
-    c.a->setReadDeadline(past);
+    c.client->setWriteDeadline(past);
+    c.client->setReadDeadline(past);
     QVERIFY(spinUntil([&] { return errors.size() == 3; }));
-    c.a->setDeadline(QDeadlineTimer(20));
+    c.client->setDeadline(QDeadlineTimer(20));
     QTest::qWait(100);
     QCOMPARE(errors.size(), 4);   // one call, one signal, though both deadlines passed
     for (const auto &e : errors)
         QCOMPARE(e.at(0).value<Error>(), QAbstractSocket::SocketTimeoutError);
-    QCOMPARE(c.a->state(), State::ConnectedState);
+    QCOMPARE(c.client->state(), State::ConnectedState);
     QTest::qWait(50);
     QCOMPARE(errors.size(), 4);
 }
 
 void tst_Conformance::movedDeadlineNeverFires()
 {
-    Conn c(QStringLiteral("memu:"));
-    QSignalSpy errors(c.a.get(), &MemSocket::errorOccurred);
-    c.a->setReadDeadline(QDeadlineTimer(40));
-    c.a->setReadDeadline(QDeadlineTimer::Forever);
-    c.a->setWriteDeadline(QDeadlineTimer(40));
-    c.a->setWriteDeadline(QDeadlineTimer(10000));
+    ConnectedPair c(QStringLiteral("memu:"), QStringLiteral("memu:"));
+    QSignalSpy errors(c.client.get(), &MemSocket::errorOccurred);
+    c.client->setReadDeadline(QDeadlineTimer(40));
+    c.client->setReadDeadline(QDeadlineTimer::Forever);
+    c.client->setWriteDeadline(QDeadlineTimer(40));
+    c.client->setWriteDeadline(QDeadlineTimer(10000));
     QTest::qWait(120);
     QCOMPARE(errors.size(), 0);
-    QCOMPARE(c.a->write("fine"), 4);
+    QCOMPARE(c.client->write("fine"), 4);
 }
 
 void tst_Conformance::deadlinesOnUnconnectedSocket()
@@ -670,54 +653,54 @@ void tst_Conformance::waitForConnectedEndsAtWriteDeadline()
 
 void tst_Conformance::waitForDisconnectedEndsAtReadDeadline()
 {
-    Conn c(QStringLiteral("memu:"));
-    c.a->setReadDeadline(QDeadlineTimer(50));
-    PeerThread peer(c.b.get());
+    ConnectedPair c(QStringLiteral("memu:"), QStringLiteral("memu:"));
+    c.client->setReadDeadline(QDeadlineTimer(50));
+    PeerThread peer(c.peer.get());
     QElapsedTimer t;
     t.start();
-    QVERIFY(!c.a->waitForDisconnected(10000));
+    QVERIFY(!c.client->waitForDisconnected(10000));
     QVERIFY2(t.elapsed() >= 45 && t.elapsed() < 1000, qPrintable(QString::number(t.elapsed())));
-    QCOMPARE(c.a->state(), State::ConnectedState);
-    c.a->setReadDeadline(QDeadlineTimer::Forever);
-    peer.run([&] { c.b->close(); });
-    QVERIFY(c.a->waitForDisconnected(1000));
-    QCOMPARE(c.a->state(), State::UnconnectedState);
+    QCOMPARE(c.client->state(), State::ConnectedState);
+    c.client->setReadDeadline(QDeadlineTimer::Forever);
+    peer.run([&] { c.peer->close(); });
+    QVERIFY(c.client->waitForDisconnected(1000));
+    QCOMPARE(c.client->state(), State::UnconnectedState);
 }
 
 void tst_Conformance::waitForBytesWrittenEndsAtWriteDeadline()
 {
-    Conn c(QStringLiteral("memu:"));
-    c.a->write("pending");
-    c.a->setWriteDeadline(QDeadlineTimer(50));
-    PeerThread peer(c.b.get());
+    ConnectedPair c(QStringLiteral("memu:"), QStringLiteral("memu:"));
+    c.client->write("pending");
+    c.client->setWriteDeadline(QDeadlineTimer(50));
+    PeerThread peer(c.peer.get());
     QElapsedTimer t;
     t.start();
-    QVERIFY(!c.a->waitForBytesWritten(10000));
+    QVERIFY(!c.client->waitForBytesWritten(10000));
     QVERIFY2(t.elapsed() >= 45 && t.elapsed() < 1000, qPrintable(QString::number(t.elapsed())));
-    QCOMPARE(c.a->bytesToWrite(), 7);   // nothing dropped
-    c.a->setWriteDeadline(QDeadlineTimer::Forever);
-    peer.run([&] { c.b->readAll(); });
-    QVERIFY(c.a->waitForBytesWritten(1000));
+    QCOMPARE(c.client->bytesToWrite(), 7);   // nothing dropped
+    c.client->setWriteDeadline(QDeadlineTimer::Forever);
+    peer.run([&] { c.peer->readAll(); });
+    QVERIFY(c.client->waitForBytesWritten(1000));
 }
 
 void tst_Conformance::ownTimeoutEarlierThanDeadline()
 {
-    Conn c(QStringLiteral("memu:"));
-    c.a->setReadDeadline(QDeadlineTimer(5000));
+    ConnectedPair c(QStringLiteral("memu:"), QStringLiteral("memu:"));
+    c.client->setReadDeadline(QDeadlineTimer(5000));
     QElapsedTimer t;
     t.start();
-    QVERIFY(!c.a->waitForReadyRead(40));
+    QVERIFY(!c.client->waitForReadyRead(40));
     QVERIFY(t.elapsed() < 1000);
-    QCOMPARE(c.a->error(), QAbstractSocket::SocketTimeoutError);
-    c.b->write("ok");
-    QCOMPARE(c.a->readAll(), QByteArray("ok"));   // the deadline has not passed
+    QCOMPARE(c.client->error(), QAbstractSocket::SocketTimeoutError);
+    c.peer->write("ok");
+    QCOMPARE(c.client->readAll(), QByteArray("ok"));   // the deadline has not passed
 }
 
 void tst_Conformance::setterCutsShortWaitPromptly()
 {
     // Twenty measurements of the cross-thread setter's latency.
-    Conn c(QStringLiteral("memu:"));
-    MemSocket *s = c.a.get();
+    ConnectedPair c(QStringLiteral("memu:"), QStringLiteral("memu:"));
+    MemSocket *s = c.client.get();
     qint64 worst = 0;
     for (int i = 0; i < 20; ++i) {
         s->setReadDeadline(QDeadlineTimer::Forever);
