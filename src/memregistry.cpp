@@ -75,6 +75,16 @@ bool Listener::waitForArrival(QDeadlineTimer deadline, bool *timedOut)
     while (m_arrived.empty()) {
         if (!m_server)
             return false;
+        // As QLocalServer::waitForNewConnection(): one client is accepted
+        // even when the pending list is full (maxPendingConnections(0) too);
+        // a paused server accepts none.
+        if (!m_paused && !m_backlog.empty()) {
+            std::shared_ptr<Connection> conn = std::move(m_backlog.front());
+            m_backlog.pop_front();
+            if (conn->accept())
+                m_arrived.push_back(std::move(conn));
+            continue;
+        }
         if (!waitOn(m_changed, m_waiters, lock, deadline)) {
             *timedOut = true;
             return false;

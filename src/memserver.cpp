@@ -175,11 +175,7 @@ QString MemServer::fullServerName() const
 
 void MemServer::setMaxPendingConnections(int numConnections)
 {
-    if (numConnections < 0) {
-        qWarning("MemServer::setMaxPendingConnections: %d is negative, using 0", numConnections);
-        numConnections = 0;
-    }
-    d->maxPending = numConnections;
+    d->maxPending = numConnections;   // as QLocalServer: kept as given; 0 or less leaves no room
     if (d->listener)
         d->listener->setMaxPending(d->maxPending);
 }

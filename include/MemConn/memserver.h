@@ -14,29 +14,14 @@ class MemSocket;
 class MemServerPrivate;
 
 /*!
-    MemServer listens on a process-wide name and accepts MemSocket connections:
-    the in-process counterpart of QLocalServer/QTcpServer.
+    \class MemServer
+    \brief Listens on a process-wide name and accepts MemSocket connections:
+    the in-process counterpart of QLocalServer and QTcpServer.
 
-    - listen("chat"), listen("memu:chat") and listen("memb:chat") all hold the
-      name "chat"; the prefix only chooses the network of this server's
-      sockets. A client of either network reaches it.
-    - Incoming connections become MemSocket objects created in the server's
-      thread and owned by it, as QTcpServer's are: they are deleted with the
-      server unless reparented, and follow it to another thread. Their
-      parent() is an internal holder object, a child of the server, so that
-      closing one costs the same with a million connections open as with one. newConnection() is emitted through the
-      server's event loop, once per connection, after incomingConnection().
-      hasPendingConnections() is true as soon as a client is connected, and
-      nextPendingConnection() may take it before newConnection() is emitted
-      (newConnection() is then not emitted for it).
-    - Backlog: at most maxPendingConnections() connections wait to be taken.
-      Further clients, and all clients while accepting is paused, stay in
-      ConnectingState in arrival order and connect as room frees.
-    - close() and destruction free the name at once. Connections not yet taken
-      are deleted (their clients see RemoteHostClosedError); clients still in
-      the backlog fail with ConnectionRefusedError; taken sockets are untouched.
-    - A listening server may be moved to another thread; its sockets, being its
-      children, follow it.
+    listen("chat"), listen("memu:chat") and listen("memb:chat") all hold the
+    name "chat"; the prefix only chooses the network of this server's sockets,
+    and clients of either network reach it. Incoming connections become
+    MemSocket objects owned by the server, as QTcpServer's are.
 */
 class MEMCONN_EXPORT MemServer : public QObject
 {
@@ -44,58 +29,85 @@ class MEMCONN_EXPORT MemServer : public QObject
 
 public:
     explicit MemServer(QObject *parent = nullptr);
+    /*! Closes the server (see close()); sockets it still owns are deleted with it. */
     ~MemServer() override;
 
     /*!
-        Listens on \a name. Returns false and sets serverError()/errorString()
-        when the name is empty (HostNotFoundError) or already held
-        (AddressInUseError; the holder is not disturbed). Returns false and
-        changes nothing when already listening.
+        Listens on \a name. Returns false and sets serverError() and
+        errorString() when the name is empty (HostNotFoundError) or already
+        held by another server (AddressInUseError; the holder is not
+        disturbed). Already listening: warns, returns false, changes nothing.
     */
     bool listen(const QString &name);
+    /*!
+        Stops listening and frees the name at once: another server may listen
+        on it immediately. Connections not yet taken with
+        nextPendingConnection() are deleted (their clients see
+        RemoteHostClosedError); clients still waiting in the backlog fail with
+        ConnectionRefusedError; taken sockets are untouched.
+    */
     void close();
     bool isListening() const;
-    QString serverName() const;       // as given to listen()
-    QString fullServerName() const;   // "memu:chat" or "memb:chat"
+    /*! The name as given to listen(); empty when not listening. */
+    QString serverName() const;
+    /*! "memu:chat" or "memb:chat"; empty when not listening. */
+    QString fullServerName() const;
 
-    void setMaxPendingConnections(int numConnections);   // default 30
+    /*!
+        At most \a numConnections connections wait to be taken (default 30).
+        Further clients, and all clients while accepting is paused, stay in
+        ConnectingState in arrival order and connect as room frees. As with
+        QLocalServer, the value is kept as given; 0 or less leaves no room, so
+        only waitForNewConnection() accepts (one client per call).
+    */
+    void setMaxPendingConnections(int numConnections);
     int maxPendingConnections() const;
 
+    /*! True as soon as a client is connected and not yet taken. */
     virtual bool hasPendingConnections() const;
     /*!
-        Returns the next connected socket, or nullptr. The socket is a child of
-        the server; the caller may reparent or delete it.
+        Returns the next connected socket, or nullptr. The socket is owned by
+        the server (deleted with it) until the caller reparents or deletes it.
+        It may be taken before newConnection() is emitted for it; the signal is
+        then not emitted for it.
     */
     virtual MemSocket *nextPendingConnection();
 
     /*!
         Blocks until a connection is pending or the time runs out (then
-        *timedOut is true). Not listening: returns false at once with *timedOut
-        false. Emits newConnection() for the connection before returning.
+        *timedOut is true), and emits newConnection() for it before returning.
+        Accepts one waiting client even when the pending list is full, as
+        QLocalServer does. Not listening: returns false at once with *timedOut
+        false. Blocking waits never run the event loop.
     */
     bool waitForNewConnection(int msec = 0, bool *timedOut = nullptr);
     bool waitForNewConnection(QDeadlineTimer deadline, bool *timedOut = nullptr);
 
+    /*! New clients wait in ConnectingState until resumeAccepting(). */
     void pauseAccepting();
     void resumeAccepting();
 
+    /*! Why the last listen() failed; UnknownSocketError after a success. */
     QAbstractSocket::SocketError serverError() const;
+    /*! The reason, naming the address ("memu:chat: the name is already held by another server"). */
     QString errorString() const;
 
-    /*! The names (without network prefix) listening now in this process. Thread-safe. */
+    /*! The names (without network) listening now in this process. Thread-safe. */
     static QStringList serverNames();
 
 Q_SIGNALS:
+    /*! Emitted through the server's event loop, once per connection, after incomingConnection(). */
     void newConnection();
 
 protected:
     /*!
         Called in the server's thread for each new connection with a connected
-        socket whose parent is the server. The default calls
-        addPendingConnection(); an override may instead move the socket to a
-        worker thread (setParent(nullptr) first), which takes it.
+        socket owned by the server. The default calls addPendingConnection();
+        an override may instead hand the socket on, for example to a worker
+        thread (setParent(nullptr), then moveToThread()), which then owns it.
     */
     virtual void incomingConnection(MemSocket *socket);
+    /*! Appends \a socket to the pending connections nextPendingConnection() returns. */
     void addPendingConnection(MemSocket *socket);
     bool event(QEvent *event) override;
 

@@ -14,58 +14,16 @@ class MemServer;
 class MemSocketPrivate;
 
 /*!
-    MemSocket is one end of a named, in-memory, full-duplex byte stream: the
-    in-process counterpart of QLocalSocket/QTcpSocket. It connects to a
-    MemServer by name ("chat", "memu:chat" or "memb:chat"); the bytes never
-    leave the process.
+    \class MemSocket
+    \brief One end of a named, in-memory, full-duplex byte stream: the
+    in-process counterpart of QLocalSocket and QTcpSocket.
 
-    Behaviour, where it follows Qt's sockets and where it chooses:
-    - States and signals are QAbstractSocket's. With room in the server's
-      backlog the socket is Connected before connectToServer() returns (as
-      QLocalSocket on Unix); otherwise it stays in ConnectingState until the
-      server takes a pending connection.
-    - write() hands the bytes to the peer at once, never partially, and returns
-      their count or -1 (not connected, not writable, peer gone, write deadline
-      passed); errorString() then names the address. The peer is told through
-      its own event loop with at most one pending notification (readyRead()
-      coalesced over a burst of writes), never inside the writer's call stack.
-      When the writer is itself handling a MemConn notification and the peer
-      lives in the same thread, the peer is told in that same event-loop turn,
-      after the writer's slot returns, instead of in a later turn (at most 256
-      such hops per turn, so the event loop is never starved).
-    - bytesWritten() is only posted when something is connected to it; the
-      bytes read still count (bytesToWrite(), waitForBytesWritten()) and a
-      later bytesWritten(n) reports everything read since the last one.
-    - Network memu (unbuffered, the default): bytesToWrite() counts the bytes
-      handed over that the peer's application has not read yet (bytes the
-      peer's QIODevice buffers for peek() or a transaction count as read
-      when its application takes them: when that buffer drains, or at its
-      next bytesAvailable() or event-loop turn); bytesWritten(n) is emitted through this socket's event loop after
-      the peer read n bytes. Network memb (buffered): bytesWritten(n) follows
-      every write through the event loop and bytesToWrite() is 0.
-    - close(), disconnectFromServer() and abort() are equivalent (nothing waits
-      to be flushed): aboutToClose(), stateChanged(ClosingState),
-      stateChanged(UnconnectedState), disconnected(), all before the call
-      returns; unread input is discarded. On a socket that is not connected
-      they emit nothing. Closing a socket still in ConnectingState abandons the
-      attempt with stateChanged(UnconnectedState) only.
-    - When the peer closes, aborts or is deleted, this socket gets
-      errorOccurred(RemoteHostClosedError), stateChanged(UnconnectedState) and
-      disconnected() through its event loop, but stays open for reading: every
-      byte sent before the close can still be read, then read() returns -1.
-    - Destroying an open socket closes it first, as QLocalSocket's destructor
-      does: aboutToClose(), then for a connected socket stateChanged() and
-      disconnected(), emitted from the destructor (receivers see a complete
-      MemSocket). The peer is told as above.
-    - The device is opened with QIODevice::Unbuffered added to the mode, as
-      QAbstractSocket does: reads go straight to the shared stream.
-    - Each socket belongs to its thread (QObject rules). The two ends may live
-      in different threads; either may be moved with moveToThread() while
-      connected. The deadline setters are the only members that may be called
-      from any thread.
-    - Blocking waits (waitFor*) block the calling thread and never run its
-      event loop; in one thread a wait that needs the peer to run returns false
-      at its timeout.
+    A MemSocket connects to a MemServer by name ("chat", "memu:chat",
+    "memb:chat"); the bytes never leave the process. States, signals and
+    errors are QAbstractSocket's, so code written for QTcpSocket needs little
+    more than a type swap. Each socket belongs to its thread (QObject rules);
+    the two ends may live in different threads and either may be moved while
+    connected. Where MemSocket differs from QLocalSocket, the member says so.
 */
 class MEMCONN_EXPORT MemSocket : public QIODevice
 {
@@ -75,46 +33,88 @@ class MEMCONN_EXPORT MemSocket : public QIODevice
 
 public:
     explicit MemSocket(QObject *parent = nullptr);
+    /*!
+        Destroying an open socket closes it first, as ~QLocalSocket does:
+        aboutToClose(), then, if it was connected, stateChanged(),
+        readChannelFinished() and disconnected(), emitted from the destructor.
+        The peer is told through its own event loop.
+    */
     ~MemSocket() override;
 
     /*!
-        Returns two sockets already connected to each other, with no server
-        and no name (Go's net.Pipe): both live in the caller's thread and are
-        children of \a parent (the caller owns them when \a parent is null).
-        Either may be moved to another thread. Both ends use memu.
+        Returns two sockets already connected to each other, with no server and
+        no name (Go's net.Pipe). Both live in the calling thread and are
+        children of \a parent; the caller owns them when \a parent is null.
+        Both ends use memu.
     */
     static std::pair<MemSocket *, MemSocket *> createPair(QObject *parent = nullptr);
 
     /*!
-        Connects to serverName(). Emits stateChanged(ConnectingState); with room
-        in the server's backlog the socket is Connected (stateChanged, connected())
-        before this returns, otherwise when the server takes a connection. No
-        server by that name: errorOccurred(HostNotFoundError), then
-        UnconnectedState. Called while connecting or connected: OperationError,
-        the existing connection is untouched. Never blocks.
+        Connects to serverName(). Emits stateChanged(ConnectingState); when the
+        server's backlog has room the socket is connected (stateChanged(),
+        connected()) before this returns, otherwise when the server takes a
+        connection. Never blocks. No server by that name: errorOccurred(
+        HostNotFoundError), then UnconnectedState; errorString() names the
+        address. Called while connecting or connected: OperationError, and the
+        existing connection is untouched. \a mode must include ReadOnly or
+        WriteOnly (otherwise OperationError).
     */
     void connectToServer(OpenMode mode = ReadWrite);
+    /*! Sets the server name (when unconnected), then connects to it. */
     void connectToServer(const QString &name, OpenMode mode = ReadWrite);
 
+    /*! Sets the name to connect to; ignored with a warning unless unconnected. */
     void setServerName(const QString &name);
-    QString serverName() const;       // as given: "chat", "memu:chat" or "memb:chat"
-    QString fullServerName() const;   // always with this end's network: "memu:chat"
-    QString localName() const;        // this end's generated, process-unique name
-    QString peerName() const;         // the other end's localName(); empty when unconnected
-    bool isBuffered() const;          // true when this end uses the memb network
+    /*!
+        The name as given ("chat", "memu:chat" or "memb:chat"). Cleared, with
+        fullServerName(), when the connection ends or a connection attempt
+        fails, as QLocalSocket clears its names.
+    */
+    QString serverName() const;
+    /*! The name with this end's network ("memu:chat"); empty when serverName() is. */
+    QString fullServerName() const;
+    /*! This end's generated, process-unique name ("memu:chat#12"). */
+    QString localName() const;
+    /*!
+        The other end, while connected: for a client the server's address
+        (the server's fullServerName(), as TCP's peer address is the server's);
+        for a server-side socket the client's localName(). Empty otherwise.
+    */
+    QString peerName() const;
+    /*! True when this end writes on the buffered network (memb). */
+    bool isBuffered() const;
 
+    /*!
+        Closes the connection: close(), disconnectFromServer() and abort() are
+        the same for MemSocket, since nothing waits to be flushed. A connected
+        socket emits aboutToClose(), stateChanged(ClosingState),
+        stateChanged(UnconnectedState), readChannelFinished() and
+        disconnected() (QAbstractSocket's order), all before the call returns;
+        its unread input is discarded. A connecting socket abandons the attempt
+        with stateChanged(UnconnectedState) only; an unconnected one emits
+        nothing. The peer keeps every byte sent before the close.
+    */
     void disconnectFromServer();
+    /*! See disconnectFromServer(). */
     void abort();
 
     QAbstractSocket::SocketState state() const;
-    QAbstractSocket::SocketError error() const;
-    bool isValid() const;             // connected
-
-    qint64 readBufferSize() const;    // 0 = unlimited (default)
     /*!
-        With \a size > 0, bytesAvailable() never reports more than \a size; the
-        rest waits in the stream (nothing is dropped) and readyRead() comes
-        again once the application has read.
+        The last error. Every failing call sets it together with errorString(),
+        which names the address ("memu:chat: no server is listening on this
+        name"). UnknownSocketError on a fresh socket.
+    */
+    QAbstractSocket::SocketError error() const;
+    /*! True while connected. */
+    bool isValid() const;
+
+    /*! 0 (the default) means no limit. */
+    qint64 readBufferSize() const;
+    /*!
+        With \a size > 0, bytesAvailable() never reports more than \a size;
+        the rest waits in the connection (nothing is dropped) and readyRead()
+        comes again once the application has read. read() still reports the
+        end of the stream (-1) once the peer has gone and everything is read.
     */
     void setReadBufferSize(qint64 size);
 
@@ -122,59 +122,112 @@ public:
     bool flush();
 
     /*!
-        Deadlines (Go's net.Conn semantics; default Forever). Past the read
-        deadline read() and readAll() return nothing (-1 with
-        SocketTimeoutError), bytesAvailable() is 0 and waitForReadyRead()
-        returns false at once, even for bytes a peek() left in QIODevice's
-        buffer (QIODevice's own non-virtual peek(), getChar() and readLine()
-        can still serve those); past the write deadline
-        write() returns -1 the same way. No byte is dropped; a later deadline or
-        Forever makes the socket usable again. On a connected socket each setter
-        call emits errorOccurred(SocketTimeoutError) once, through this socket's
-        event loop, when its deadline passes. These three setters are
-        thread-safe and wake a blocking wait in the socket's thread at once.
+        Sets the read and the write deadline (Go's net.Conn semantics; default
+        QDeadlineTimer::Forever). Past the read deadline read() and readAll()
+        fail (-1 with SocketTimeoutError), bytesAvailable() is 0 and
+        waitForReadyRead() returns false at once; past the write deadline
+        write() fails the same way. No byte is dropped: a later deadline, or
+        Forever, makes the socket usable again. On a connected socket each
+        setter call emits errorOccurred(SocketTimeoutError) once, through this
+        socket's event loop, when its deadline passes. (QIODevice's non-virtual
+        peek(), getChar() and readLine() may still serve bytes a peek() left in
+        QIODevice's own buffer.)
+
+        The three setters may be called from any thread: a blocking wait in
+        the socket's thread re-reads its deadline at once.
     */
     void setDeadline(QDeadlineTimer deadline);
+    /*! Sets the read deadline only; see setDeadline(). */
     void setReadDeadline(QDeadlineTimer deadline);
+    /*! Sets the write deadline only; see setDeadline(). */
     void setWriteDeadline(QDeadlineTimer deadline);
     QDeadlineTimer readDeadline() const;
     QDeadlineTimer writeDeadline() const;
 
-    // Blocking waits: each ends at the earlier of its timeout and the deadline
-    // that governs it. They emit the signals they wait for before returning.
+    /*!
+        Blocks until the socket is connected, at most \a msecs or until the
+        write deadline. Returns true at once when connected. When the time
+        runs out the attempt is abandoned: SocketTimeoutError, UnconnectedState.
+        If the server lives in the calling thread it cannot accept while this
+        thread blocks, so a socket waiting in its backlog gives up at once.
+        Blocking waits never run the event loop.
+    */
     bool waitForConnected(int msecs = 30000);
     bool waitForConnected(QDeadlineTimer deadline);
+    /*!
+        Blocks until the peer closes (then stateChanged(), disconnected() are
+        emitted and it returns true), at most until \a msecs or the read
+        deadline. On an unconnected socket it warns, as Qt does, and returns
+        false.
+    */
     bool waitForDisconnected(int msecs = 30000);
     bool waitForDisconnected(QDeadlineTimer deadline);
+    /*!
+        Blocks until new bytes arrive, bytes not yet announced by readyRead()
+        (Qt's rule), and returns true; readyRead() is emitted first unless
+        this is called from inside a readyRead() slot (QIODevice never emits
+        it recursively). Returns false when the peer has gone (the socket then
+        becomes unconnected), at the timeout, or at the read deadline.
+        A wait that only a peer living in the calling thread could end returns
+        false at once (SocketTimeoutError, the reason in errorString()): that
+        peer cannot run while this thread blocks.
+    */
     bool waitForReadyRead(int msecs = 30000) override;
     bool waitForReadyRead(QDeadlineTimer deadline);
+    /*!
+        memu: blocks until the peer's application has read some of the bytes
+        written (then bytesWritten() is emitted, unless from inside a
+        bytesWritten() slot, and it returns true). memb: returns true once
+        bytes are counted as written. Returns false when nothing is waiting to
+        be read, when the peer has gone, at the timeout or at the write
+        deadline; the same-thread rule of waitForReadyRead() applies.
+    */
     bool waitForBytesWritten(int msecs = 30000) override;
     bool waitForBytesWritten(QDeadlineTimer deadline);
 
     // QIODevice
     bool isSequential() const override;
-    bool open(OpenMode mode) override;   // connects to serverName()
+    /*! Connects to serverName() with \a mode, as connectToServer() does; true when open. */
+    bool open(OpenMode mode = ReadWrite) override;
+    /*! See disconnectFromServer(). */
     void close() override;
     qint64 bytesAvailable() const override;
+    /*!
+        memu: the bytes written that the peer's application has not read yet
+        (bytes the peer's QIODevice holds for peek() or a transaction count as
+        read once its application takes them). memb: 0.
+    */
     qint64 bytesToWrite() const override;
     bool canReadLine() const override;
 
-    // These hide QIODevice's non-virtual overloads so that errors name the
-    // address, and so that a QByteArray is shared with the peer, not copied.
-    // Called through a QIODevice pointer they behave the same, with one copy.
+    // These hide QIODevice's non-virtual overloads so that a QByteArray is
+    // handed to the peer, and read back, without a copy. Called through a
+    // QIODevice pointer they behave the same, with one copy.
     using QIODevice::read;
     using QIODevice::write;
     qint64 read(char *data, qint64 maxSize);
     QByteArray read(qint64 maxSize);
     QByteArray readAll();
+    /*!
+        Hands \a size bytes to the peer at once, whole, and returns \a size;
+        the peer hears of them through its own event loop (one readyRead() for
+        a burst). Returns -1, with error() and errorString() set, when not
+        connected, not open for writing, the peer has gone, the write deadline
+        has passed, or \a data is null.
+    */
     qint64 write(const char *data, qint64 size);
     qint64 write(const char *data);
+    /*! As write(const char *, qint64); the array is shared with the peer, not copied. */
     qint64 write(const QByteArray &data);
 
 Q_SIGNALS:
+    /*! The socket is connected: before connectToServer() returns when the server has room. */
     void connected();
+    /*! The connection ended: this end closed it, or the peer did (after errorOccurred(RemoteHostClosedError)). */
     void disconnected();
+    /*! An error occurred; error() and errorString() say which. */
     void errorOccurred(QAbstractSocket::SocketError socketError);
+    /*! The state changed to \a socketState. */
     void stateChanged(QAbstractSocket::SocketState socketState);
 
 protected:
