@@ -13,6 +13,7 @@
 #include <QtCore/qthread.h>
 
 #include <chrono>
+#include <cstring>
 
 using namespace MemConnPrivate;
 using WaitFor = Connection::WaitFor;
@@ -43,10 +44,11 @@ void MemSocketPrivate::connectToServer(QIODevice::OpenMode mode)
         return;
     }
     if (q->isOpen() || conn) {
-        // Leftovers of a connection the peer closed: a new connection replaces them.
+        // Leftovers of a connection that ended: a new connection replaces them.
         q->QIODevice::close();
         detach();
     }
+    leftover.clear();
     addr = Address::parse(serverName);
     pair = false;
     peerId = 0;
@@ -152,10 +154,16 @@ void MemSocketPrivate::connectionEnded()
     peerId = 0;
 }
 
-void MemSocketPrivate::closeConnection()
+// The orders are QLocalSocket's: close() announces aboutToClose() first;
+// disconnectFromServer() leaves the device open with its unread input still
+// readable; abort() skips ClosingState and closes the device last.
+void MemSocketPrivate::closeConnection(CloseHow how)
 {
     Alive frame(this);
     const quint64 current = epoch;
+    const auto gaveUp = [&](QAbstractSocket::SocketState expected) {
+        return !still(frame, current) || state != expected;
+    };
     switch (state) {
     case QAbstractSocket::ConnectingState:
         abandon();
@@ -164,27 +172,44 @@ void MemSocketPrivate::closeConnection()
         setState(QAbstractSocket::UnconnectedState);
         break;
     case QAbstractSocket::ConnectedState:
-        q->QIODevice::close();   // aboutToClose()
-        if (!still(frame, current) || state != QAbstractSocket::ConnectedState)
-            return;   // a slot closed, reconnected or deleted it
+        if (how == CloseHow::Close) {
+            q->QIODevice::close();   // aboutToClose()
+            if (gaveUp(QAbstractSocket::ConnectedState))
+                return;   // a slot closed, reconnected or deleted it
+        }
+        if (how == CloseHow::Disconnect && conn)
+            leftover += conn->takeAll(me);
         detach();
         connectionEnded();
-        setState(QAbstractSocket::ClosingState);
-        if (!frame.alive || state != QAbstractSocket::ClosingState)
-            return;
-        setState(QAbstractSocket::UnconnectedState);
-        if (!frame.alive || state != QAbstractSocket::UnconnectedState)
-            return;
-        Q_EMIT q->readChannelFinished();   // as QAbstractSocket::disconnectFromHost() does
-        if (!frame.alive || state != QAbstractSocket::UnconnectedState)
-            return;
-        Q_EMIT q->disconnected();
+        {
+            const quint64 closing = epoch;
+            if (how != CloseHow::Abort) {
+                setState(QAbstractSocket::ClosingState);
+                if (!still(frame, closing) || state != QAbstractSocket::ClosingState)
+                    return;
+            }
+            setState(QAbstractSocket::UnconnectedState);
+            if (!still(frame, closing) || state != QAbstractSocket::UnconnectedState)
+                return;
+            Q_EMIT q->readChannelFinished();
+            if (!still(frame, closing) || state != QAbstractSocket::UnconnectedState)
+                return;
+            Q_EMIT q->disconnected();
+            if (!still(frame, closing) || state != QAbstractSocket::UnconnectedState)
+                return;
+        }
+        if (how == CloseHow::Abort && q->isOpen())
+            q->QIODevice::close();
         break;
     default:
-        if (q->isOpen())
+        if (how != CloseHow::Disconnect && q->isOpen()) {
             q->QIODevice::close();
-        if (frame.alive)
-            detach();
+            if (!frame.alive)
+                return;
+        }
+        if (how != CloseHow::Disconnect)
+            leftover.clear();
+        detach();
         break;
     }
 }
@@ -202,6 +227,9 @@ void MemSocketPrivate::peerClosed()
     if (gaveUp())
         return;
     connectionEnded();
+    setState(QAbstractSocket::ClosingState);   // as QLocalSocket passes through it
+    if (!still(frame, current) || state != QAbstractSocket::ClosingState)
+        return;
     setState(QAbstractSocket::UnconnectedState);
     if (!still(frame, current) || state != QAbstractSocket::UnconnectedState)
         return;
@@ -376,8 +404,21 @@ qint64 MemSocketPrivate::pull(char *data, qint64 maxSize, bool line)
     // and no transaction runs; otherwise the bytes land in QIODevice's buffer
     // and count as read only when the application takes them from there.
     const bool direct = !q->isTransactionStarted() && q->QIODevice::bytesAvailable() == 0;
-    if (!conn)
-        return maxSize <= 0 ? 0 : -1;
+    if (!conn) {
+        if (maxSize <= 0)
+            return 0;
+        if (leftover.isEmpty())
+            return -1;
+        qint64 n = qMin<qint64>(maxSize, leftover.size());
+        if (line) {
+            const qsizetype newline = leftover.indexOf('\n');
+            if (newline >= 0 && newline < n)
+                n = newline + 1;
+        }
+        std::memcpy(data, leftover.constData(), size_t(n));
+        leftover.remove(0, qsizetype(n));
+        return n;
+    }
     if (maxSize > 0 && readDeadlinePassed()) {
         setError(Failure::ReadDeadline);
         return -1;
@@ -446,8 +487,10 @@ bool MemSocketPrivate::waitFor(WaitFor what, QDeadlineTimer timeout)
         abandon();
         detach();
         fail(failure);
+    } else if (outcome.result == WaitResult::Deadline) {
+        setError(failure);   // the deadline's own signal comes once per setter call
     } else {
-        setError(failure);
+        setErrorAndEmit(failure);   // as QAbstractSocket's waits do at their timeout
     }
     return false;
 }
@@ -551,7 +594,7 @@ MemSocket::~MemSocket()
     // closes with aboutToClose(), stateChanged() and disconnected(), so code
     // that keeps a pointer to the device (Qt Remote Objects does) hears that
     // it is going. The peer is told through its own event loop, as ever.
-    d->closeConnection();
+    d->closeConnection(MemSocketPrivate::CloseHow::Close);
     // No-ops after closeConnection(), unless a slot reconnected this socket
     // while it closed: nothing may stay attached to a destroyed socket.
     d->abandon();
@@ -624,17 +667,17 @@ bool MemSocket::isBuffered() const
 
 void MemSocket::disconnectFromServer()
 {
-    d->closeConnection();
+    d->closeConnection(MemSocketPrivate::CloseHow::Disconnect);
 }
 
 void MemSocket::abort()
 {
-    d->closeConnection();
+    d->closeConnection(MemSocketPrivate::CloseHow::Abort);
 }
 
 void MemSocket::close()
 {
-    d->closeConnection();
+    d->closeConnection(MemSocketPrivate::CloseHow::Close);
 }
 
 QAbstractSocket::SocketState MemSocket::state() const
@@ -753,7 +796,7 @@ qint64 MemSocket::bytesAvailable() const
 {
     if (d->readDeadlinePassed())
         return 0;
-    qint64 available = QIODevice::bytesAvailable();
+    qint64 available = QIODevice::bytesAvailable() + d->leftover.size();
     if (!d->conn)
         return available;
     d->reconcile();
@@ -768,7 +811,7 @@ qint64 MemSocket::bytesToWrite() const
 
 bool MemSocket::canReadLine() const
 {
-    if (QIODevice::canReadLine())
+    if (QIODevice::canReadLine() || d->leftover.contains('\n'))
         return true;
     if (!d->conn || !(openMode() & ReadOnly) || d->readDeadlinePassed())
         return false;

@@ -55,7 +55,8 @@ public:
     void attach(std::shared_ptr<Connection> connection, EndIndex which);  // born connected
     void abandon();                    // leaves a server's backlog
     void detach();                     // leaves the connection; the peer is told
-    void closeConnection();            // close(), abort(), disconnectFromServer()
+    enum class CloseHow { Close, Disconnect, Abort };
+    void closeConnection(CloseHow how);   // close(), disconnectFromServer(), abort()
     void peerClosed();
     void connectionEnded();            // names cleared, as QLocalSocket clears them
     void setWantsWritten(bool wanted);
@@ -98,6 +99,7 @@ public:
     QString serverName;                // as given; cleared when a connection ends
     MemConnPrivate::Address addr;      // of the last connection, for messages
     QIODevice::OpenMode openMode = QIODevice::NotOpen;
+    QByteArray leftover;               // unread input kept readable by disconnectFromServer()
     QAbstractSocket::SocketState state = QAbstractSocket::UnconnectedState;
     QAbstractSocket::SocketError error = QAbstractSocket::UnknownSocketError;
     qint64 readBufferSize = 0;
