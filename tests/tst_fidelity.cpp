@@ -17,6 +17,7 @@
 #include <QtNetwork/qlocalsocket.h>
 #include <QtNetwork/qtcpserver.h>
 #include <QtNetwork/qtcpsocket.h>
+#include <QtTest/qsignalspy.h>
 #include <QtTest/qtest.h>
 
 #include "testutil.h"
@@ -578,6 +579,14 @@ private Q_SLOTS:
     // The server API QLocalServer lacks, against QTcpServer.
     void addPendingConnectionOfForeignSockets();
     void pauseAccepting();
+
+    // Documented differences (README "Where MemConn differs from
+    // QLocalSocket"): each checks MemConn's promise, and that Qt still differs.
+    void differenceBytesWrittenFollowsPeerReads();
+    void differenceBytesReadableBeforeReadyRead();
+    void differenceFlushHasNothingToDo();
+    void differenceClientsWaitInConnectingState();
+    void differenceFullServerNameIsTheAddress();
 };
 
 void tst_Fidelity::closeFromEitherSide_data()
@@ -699,6 +708,96 @@ void tst_Fidelity::pauseAccepting()
         return s;
     });
     QCOMPARE(ours, qt);
+}
+
+// memsocket.h, bytesToWrite()/waitForBytesWritten(): on memu a write counts
+// as written once the peer's application has read it (Go's memconn).
+void tst_Fidelity::differenceBytesWrittenFollowsPeerReads()
+{
+    Pair<LocalKit> qt;
+    QSignalSpy qtWritten(&qt.client, &QIODevice::bytesWritten);
+    qt.client.write("12345");
+    QVERIFY(spinUntil([&] { return !qtWritten.isEmpty(); }));
+    QCOMPARE(qt.client.bytesToWrite(), 0);   // the kernel took it: written, though nobody read it
+
+    Pair<MemKit<false>> mem;
+    QSignalSpy memWritten(&mem.client, &QIODevice::bytesWritten);
+    mem.client.write("12345");
+    drainEvents();
+    QCOMPARE(memWritten.size(), 0);             // nobody read it yet
+    QCOMPARE(mem.client.bytesToWrite(), 5);
+    QCOMPARE(mem.peer->readAll(), QByteArray("12345"));
+    QVERIFY(spinUntil([&] { return memWritten.size() == 1; }));
+    QCOMPARE(memWritten.at(0).at(0).toLongLong(), 5);
+    QCOMPARE(mem.client.bytesToWrite(), 0);
+}
+
+// memsocket.h, write(): the bytes are handed to the peer at once, so the peer's
+// bytesAvailable() counts them before its readyRead() announces them; the
+// kernel makes QLocalSocket's reader wait for its event loop.
+void tst_Fidelity::differenceBytesReadableBeforeReadyRead()
+{
+    Pair<LocalKit> qt;
+    qt.client.write("now");
+    qt.client.flush();
+    QCOMPARE(qt.peer->bytesAvailable(), 0);
+    Pair<MemKit<false>> mem;
+    QSignalSpy ready(mem.peer, &QIODevice::readyRead);
+    mem.client.write("now");
+    QCOMPARE(mem.peer->bytesAvailable(), 3);
+    QCOMPARE(ready.size(), 0);   // announced through the event loop
+    QVERIFY(spinUntil([&] { return ready.size() == 1; }));
+}
+
+// memsocket.h, flush(): nothing ever waits to be flushed.
+void tst_Fidelity::differenceFlushHasNothingToDo()
+{
+    Pair<LocalKit> qt;
+    qt.client.write("x");
+    QVERIFY(qt.client.flush());
+    Pair<MemKit<false>> mem;
+    mem.client.write("x");
+    QVERIFY(!mem.client.flush());
+    QCOMPARE(mem.peer->bytesAvailable(), 1);   // already there
+}
+
+// memserver.h, setMaxPendingConnections(): beyond the backlog a client waits
+// in ConnectingState; the kernel connects QLocalSocket's at once.
+void tst_Fidelity::differenceClientsWaitInConnectingState()
+{
+    const QString name = uniqueName("backlog");
+    QLocalServer qtServer;
+    qtServer.setMaxPendingConnections(0);
+    QVERIFY(qtServer.listen(name));
+    QLocalSocket qtClient;
+    qtClient.connectToServer(name);
+    QCOMPARE(qtClient.state(), QLocalSocket::ConnectedState);
+    MemServer memServer;
+    memServer.setMaxPendingConnections(0);
+    QVERIFY(memServer.listen(name));
+    MemSocket memClient;
+    memClient.connectToServer(name);
+    QCOMPARE(memClient.state(), State::ConnectingState);
+    memServer.setMaxPendingConnections(1);
+    QVERIFY(spinUntil([&] { return memClient.state() == State::ConnectedState; }));
+}
+
+// memsocket.h, fullServerName(): the network and name, not a socket file.
+void tst_Fidelity::differenceFullServerNameIsTheAddress()
+{
+    const QString name = uniqueName("full");
+    QLocalSocket qt;
+    qt.setServerName(name);
+    QLocalServer qtServer;
+    QVERIFY(qtServer.listen(name));
+    qt.connectToServer();
+    QVERIFY(qt.waitForConnected(1000));
+    QVERIFY(qt.fullServerName().startsWith(QLatin1Char('/')));   // a path in the file system
+    MemServer server;
+    QVERIFY(server.listen(name));
+    MemSocket mem;
+    mem.connectToServer(name);
+    QCOMPARE(mem.fullServerName(), QStringLiteral("memu:") + name);
 }
 
 QTEST_MAIN(tst_Fidelity)
