@@ -66,7 +66,8 @@ private Q_SLOTS:
     void deletedPendingSocketGivesBackItsRoom();
     void blockingTransactionReaderReleasesWriter();
     void staleCloseDoesNotTearDownNewConnection();
-    void staticServerAtExit();
+    void lifetimeAcrossTheApplication_data();
+    void lifetimeAcrossTheApplication();
     void writeNullIsRefused();
     void farDeadlineArmsWithoutWarning();
     void readBufferSizeStillReportsEndOfStream();
@@ -497,20 +498,30 @@ void tst_Reentrancy::staleCloseDoesNotTearDownNewConnection()
     QVERIFY(spinUntil([&] { return second->bytesAvailable() == 10; }));
 }
 
-// Defect 6: a function-local static server still listening at exit.
-void tst_Reentrancy::staticServerAtExit()
+// Defect 6 and the lifetime cases: each runs in a child process, so that a
+// crash, a hang or (under ASan) a leak or use-after-free at exit fails it.
+void tst_Reentrancy::lifetimeAcrossTheApplication_data()
 {
+    QTest::addColumn<QString>("mode");
+    QTest::newRow("static server and socket at exit") << QStringLiteral("static");
+    QTest::newRow("created before QCoreApplication") << QStringLiteral("before-app");
+    QTest::newRow("used after QCoreApplication is gone") << QStringLiteral("after-app");
+    QTest::newRow("sockets outlive their server") << QStringLiteral("outlive-server");
+}
+
+void tst_Reentrancy::lifetimeAcrossTheApplication()
+{
+    QFETCH(QString, mode);
     QProcess child;
-    child.setProcessEnvironment([] {
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert(QStringLiteral("MEMCONN_STATIC_SERVER_CHILD"), QStringLiteral("1"));
-        return env;
-    }());
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("MEMCONN_LIFETIME_CHILD"), mode);
+    child.setProcessEnvironment(env);
     child.start(QCoreApplication::applicationFilePath(), {});
     QVERIFY(child.waitForFinished(20000));
-    QCOMPARE(child.exitStatus(), QProcess::NormalExit);
-    QCOMPARE(child.exitCode(), 0);
-    QVERIFY2(!child.readAllStandardError().contains("ERROR"), "sanitizer report at exit");
+    const QByteArray err = child.readAllStandardError();
+    QVERIFY2(child.exitStatus() == QProcess::NormalExit, err.constData());
+    QVERIFY2(child.exitCode() == 0, err.constData());
+    QVERIFY2(!err.contains("ERROR"), err.constData());   // a sanitizer report
 }
 
 // Defect 8.
@@ -680,21 +691,85 @@ void tst_Reentrancy::deadlineInThreadWithoutDispatcher()
     QVERIFY(timedOut);
 }
 
-static int staticServerChild(int argc, char **argv)
+// Exit codes: 0 fine, anything else names the step that failed.
+static int lifetimeChild(const QByteArray &mode, int argc, char **argv)
 {
-    QCoreApplication app(argc, argv);
-    static MemServer server;   // built before the registry is first used
-    if (!server.listen(QStringLiteral("static-at-exit")))
-        return 1;
-    static MemSocket client;
-    client.connectToServer(QStringLiteral("static-at-exit"));
-    return client.state() == QAbstractSocket::ConnectedState ? 0 : 2;
+    if (mode == "static") {
+        QCoreApplication app(argc, argv);
+        static MemServer server;   // built before the registry is first used
+        if (!server.listen(QStringLiteral("static-at-exit")))
+            return 1;
+        static MemSocket client;
+        client.connectToServer(QStringLiteral("static-at-exit"));
+        return client.state() == QAbstractSocket::ConnectedState ? 0 : 2;
+    }
+    if (mode == "before-app") {
+        MemServer server;
+        if (!server.listen(QStringLiteral("before-app")))
+            return 1;
+        MemSocket client;
+        client.connectToServer(QStringLiteral("before-app"));
+        auto [a, b] = MemSocket::createPair();
+        std::unique_ptr<MemSocket> ua(a), ub(b);
+        a->write("early");
+        QCoreApplication app(argc, argv);
+        MemSocket *peer = server.nextPendingConnection();
+        if (!peer)
+            return 2;
+        client.write("ping");
+        if (!spinUntil([&] { return peer->bytesAvailable() == 4 && b->bytesAvailable() == 5; }, 2000))
+            return 3;
+        return peer->readAll() == "ping" && b->readAll() == "early" ? 0 : 4;
+    }
+    if (mode == "after-app") {
+        auto app = std::make_unique<QCoreApplication>(argc, argv);
+        auto server = std::make_unique<MemServer>();
+        server->listen(QStringLiteral("after-app"));
+        auto client = std::make_unique<MemSocket>();
+        client->connectToServer(QStringLiteral("after-app"));
+        std::unique_ptr<MemSocket> peer(server->nextPendingConnection());
+        peer->setParent(nullptr);
+        app.reset();   // the application goes; the objects stay
+        client->write("still");
+        if (peer->readAll() != "still")
+            return 2;
+        peer->close();
+        client.reset();
+        server.reset();
+        return 0;
+    }
+    if (mode == "outlive-server") {
+        QCoreApplication app(argc, argv);
+        auto server = std::make_unique<MemServer>();
+        server->listen(QStringLiteral("outlive"));
+        MemSocket client;
+        client.connectToServer(QStringLiteral("outlive"));
+        std::unique_ptr<MemSocket> peer(server->nextPendingConnection());
+        peer->setParent(nullptr);
+        server.reset();   // taken sockets are untouched
+        client.write("after the server");
+        if (!spinUntil([&] { return peer->bytesAvailable() == 16; }, 2000))
+            return 2;
+        std::unique_ptr<MemSocket> moved;
+        QThread *main = QThread::currentThread();
+        std::thread([&] {
+            // A socket made in a thread that ends before it is read; its peer
+            // is deleted there.
+            auto [x, y] = MemSocket::createPair();
+            x->write("orphan");
+            delete x;
+            y->moveToThread(main);
+            moved.reset(y);
+        }).join();
+        return moved->readAll() == "orphan" ? 0 : 3;
+    }
+    return 99;
 }
 
 int main(int argc, char **argv)
 {
-    if (qEnvironmentVariableIsSet("MEMCONN_STATIC_SERVER_CHILD"))
-        return staticServerChild(argc, argv);
+    if (qEnvironmentVariableIsSet("MEMCONN_LIFETIME_CHILD"))
+        return lifetimeChild(qgetenv("MEMCONN_LIFETIME_CHILD"), argc, argv);
     QCoreApplication app(argc, argv);
     tst_Reentrancy test;
     return QTest::qExec(&test, argc, argv);
