@@ -7,6 +7,7 @@
 #include <MemConn/MemSocket>
 
 #include <QtCore/qcoreapplication.h>
+#include <QtCore/qpointer.h>
 
 #include <fuzzer/FuzzedDataProvider.h>
 
@@ -24,14 +25,46 @@ void check(bool ok, const char *what)
     }
 }
 
+// A one-shot slot on one of an end's signals that deletes or aborts the
+// socket, or runs a nested event loop, from inside the handler.
+struct Handler
+{
+    enum Action { Delete, Abort, NestedLoop };
+    QMetaObject::Connection connection;
+    Action action = NestedLoop;
+    bool fired = false;
+};
+
 struct Pair
 {
     std::unique_ptr<MemSocket> end[2];
     QByteArray inFlight[2];        // written by end i, not yet read by the other end
     bool open[2] = {false, false};
+    bool kept[2] = {false, false};  // closed by disconnectFromServer(): unread input still readable
     bool readBlocked[2] = {false, false};
     bool writeBlocked[2] = {false, false};
+    Handler handler[2];
     bool used() const { return end[0] || end[1]; }
+    bool readable(int e) const { return open[e] || kept[e]; }
+
+    // Brings the model up to date with what a handler did.
+    void sync()
+    {
+        for (int e = 0; e < 2; ++e) {
+            Handler &h = handler[e];
+            if (!h.fired)
+                continue;
+            h.fired = false;
+            if (h.action == Handler::Delete) {
+                (void)end[e].release();   // deleted by the handler
+                open[e] = kept[e] = false;
+                inFlight[1 - e].clear();
+            } else if (h.action == Handler::Abort) {   // in any state: unread input goes
+                open[e] = kept[e] = false;
+                inFlight[1 - e].clear();
+            }
+        }
+    }
 };
 
 QString fuzzedName(FuzzedDataProvider &in)
@@ -70,7 +103,7 @@ void run(FuzzedDataProvider &in)
         Pair &p = pairs[in.ConsumeIntegralInRange<int>(0, 2)];
         const int e = in.ConsumeIntegralInRange<int>(0, 1);
         const int o = 1 - e;
-        switch (in.ConsumeIntegralInRange<int>(0, 13)) {
+        switch (in.ConsumeIntegralInRange<int>(0, 14)) {
         case 0:   // a fresh pair
             if (!p.used()) {
                 auto [a, b] = MemSocket::createPair();
@@ -107,10 +140,10 @@ void run(FuzzedDataProvider &in)
             const int k = in.ConsumeIntegralInRange<int>(1, 400);
             QByteArray buf(k, Qt::Uninitialized);
             const qint64 n = p.end[e]->read(buf.data(), k);
-            if (!p.open[e] || p.readBlocked[e]) {
+            if (!p.readable(e) || p.readBlocked[e]) {
                 check(n == -1, "blocked read fails");
             } else if (p.inFlight[o].isEmpty()) {
-                check(n == (p.open[o] ? 0 : -1), "empty read: 0 while open, -1 at end");
+                check(n == (p.open[o] && p.open[e] ? 0 : -1), "empty read: 0 while open, -1 at end");
             } else {
                 const qint64 want = qMin<qint64>(k, p.inFlight[o].size());
                 check(n == want, "read count");
@@ -123,7 +156,7 @@ void run(FuzzedDataProvider &in)
             if (!p.end[e])
                 break;
             const QByteArray got = p.end[e]->readAll();
-            if (!p.open[e] || p.readBlocked[e]) {
+            if (!p.readable(e) || p.readBlocked[e]) {
                 check(got.isEmpty(), "blocked readAll");
             } else {
                 check(got == p.inFlight[o], "readAll bytes");
@@ -132,7 +165,7 @@ void run(FuzzedDataProvider &in)
             break;
         }
         case 4: { // peek, then bytesAvailable
-            if (!p.end[e] || !p.open[e] || p.readBlocked[e])
+            if (!p.end[e] || !p.readable(e) || p.readBlocked[e])
                 break;
             const int k = in.ConsumeIntegralInRange<int>(1, 200);
             const QByteArray got = p.end[e]->peek(k);
@@ -141,7 +174,7 @@ void run(FuzzedDataProvider &in)
             break;
         }
         case 5: { // readLine
-            if (!p.end[e] || !p.open[e] || p.readBlocked[e])
+            if (!p.end[e] || !p.readable(e) || p.readBlocked[e])
                 break;
             const QByteArray got = p.end[e]->readLine();
             const qsizetype nl = p.inFlight[o].indexOf('\n');
@@ -150,35 +183,43 @@ void run(FuzzedDataProvider &in)
             p.inFlight[o].remove(0, want.size());
             break;
         }
-        case 6:   // close in one of three ways: own unread bytes go
-        case 7:
+        case 6:   // close in one of three ways: close() and abort() drop own
+        case 7:   // unread bytes, disconnectFromServer() keeps them readable
             if (p.end[e] && p.open[e]) {
                 const int how = in.ConsumeIntegralInRange<int>(0, 2);
+                QPointer<MemSocket> s = p.end[e].get();
                 if (how == 0)
-                    p.end[e]->close();
+                    s->close();
                 else if (how == 1)
-                    p.end[e]->abort();
+                    s->abort();
                 else
-                    p.end[e]->disconnectFromServer();
-                check(p.end[e]->state() == QAbstractSocket::UnconnectedState, "closed state");
+                    s->disconnectFromServer();
+                if (s)
+                    check(s->state() == QAbstractSocket::UnconnectedState, "closed state");
                 p.open[e] = false;
-                p.inFlight[o].clear();
+                p.kept[e] = how == 2 && s;
+                if (how != 2)
+                    p.inFlight[o].clear();
+                p.sync();
             }
             break;
         case 8:   // delete an end
             if (p.end[e]) {
+                QObject::disconnect(p.handler[e].connection);
                 p.end[e].reset();
-                p.open[e] = false;
+                p.open[e] = p.kept[e] = false;
                 p.inFlight[o].clear();
             }
             if (!p.used()) {
                 p.inFlight[0].clear();
                 p.inFlight[1].clear();
                 p.readBlocked[0] = p.readBlocked[1] = p.writeBlocked[0] = p.writeBlocked[1] = false;
+                p.kept[0] = p.kept[1] = false;
             }
             break;
         case 9:   // the event loop runs
             QCoreApplication::processEvents();
+            p.sync();
             if (p.end[e] && p.open[e] && !p.open[o])
                 check(p.end[e]->state() == QAbstractSocket::UnconnectedState, "peer close seen");
             break;
@@ -236,6 +277,31 @@ void run(FuzzedDataProvider &in)
             p.open[0] = p.open[1] = true;
             break;
         }
+        case 14: { // arm a handler on one of this end's signals
+            if (!p.end[e] || p.handler[e].connection)
+                break;
+            Handler &h = p.handler[e];
+            h.action = Handler::Action(in.ConsumeIntegralInRange<int>(0, 2));
+            MemSocket *s = p.end[e].get();
+            auto act = [&h, s] {
+                QObject::disconnect(h.connection);
+                h.connection = {};
+                h.fired = true;
+                if (h.action == Handler::Delete)
+                    delete s;
+                else if (h.action == Handler::Abort)
+                    s->abort();
+                else
+                    QCoreApplication::processEvents();
+            };
+            switch (in.ConsumeIntegralInRange<int>(0, 3)) {
+            case 0: h.connection = QObject::connect(s, &QIODevice::readyRead, s, act); break;
+            case 1: h.connection = QObject::connect(s, &QIODevice::bytesWritten, s, act); break;
+            case 2: h.connection = QObject::connect(s, &MemSocket::errorOccurred, s, act); break;
+            default: h.connection = QObject::connect(s, &MemSocket::disconnected, s, act); break;
+            }
+            break;
+        }
         default: { // close a server: its taken sockets stay
             if (servers.empty())
                 break;
@@ -245,10 +311,14 @@ void run(FuzzedDataProvider &in)
             break;
         }
         }
+        for (Pair &q : pairs)   // a nested loop may have run any pair's handler
+            q.sync();
     }
     for (Pair &p : pairs) {
-        p.end[0].reset();
-        p.end[1].reset();
+        for (int e = 0; e < 2; ++e) {
+            QObject::disconnect(p.handler[e].connection);
+            p.end[e].reset();
+        }
     }
     servers.clear();
     QCoreApplication::processEvents();

@@ -181,25 +181,24 @@ void MemSocketPrivate::closeConnection(CloseHow how)
             leftover += conn->takeAll(me);
         detach();
         connectionEnded();
-        {
-            const quint64 closing = epoch;
-            if (how != CloseHow::Abort) {
-                setState(QAbstractSocket::ClosingState);
-                if (!still(frame, closing) || state != QAbstractSocket::ClosingState)
-                    return;
-            }
-            setState(QAbstractSocket::UnconnectedState);
-            if (!still(frame, closing) || state != QAbstractSocket::UnconnectedState)
-                return;
-            Q_EMIT q->readChannelFinished();
-            if (!still(frame, closing) || state != QAbstractSocket::UnconnectedState)
-                return;
-            Q_EMIT q->disconnected();
-            if (!still(frame, closing) || state != QAbstractSocket::UnconnectedState)
+        if (how != CloseHow::Abort) {
+            setState(QAbstractSocket::ClosingState);
+            if (!frame.alive || state != QAbstractSocket::ClosingState)
+                return;   // a slot finished the close, or deleted the socket
+        }
+        finishClose(frame);
+        if (how == CloseHow::Abort && frame.alive && state == QAbstractSocket::UnconnectedState && q->isOpen())
+            q->QIODevice::close();
+        break;
+    case QAbstractSocket::ClosingState:
+        // From a slot of stateChanged(ClosingState): finish the close here;
+        // the frame that announced ClosingState then has nothing left to do.
+        if (how != CloseHow::Disconnect && q->isOpen()) {
+            q->QIODevice::close();
+            if (!frame.alive)
                 return;
         }
-        if (how == CloseHow::Abort && q->isOpen())
-            q->QIODevice::close();
+        finishClose(frame);
         break;
     default:
         if (how != CloseHow::Disconnect && q->isOpen()) {
@@ -212,6 +211,23 @@ void MemSocketPrivate::closeConnection(CloseHow how)
         detach();
         break;
     }
+}
+
+// The end of a connection already left: UnconnectedState,
+// readChannelFinished(), disconnected(). A slot may close or abort the socket
+// meanwhile (the signals still come, as QLocalSocket's do), but once it has
+// deleted the socket or connected it again, nothing more is emitted: the rest
+// belongs to the connection that ended.
+void MemSocketPrivate::finishClose(const Alive &frame)
+{
+    const auto ended = [&] { return frame.alive && state == QAbstractSocket::UnconnectedState; };
+    setState(QAbstractSocket::UnconnectedState);
+    if (!ended())
+        return;
+    Q_EMIT q->readChannelFinished();
+    if (!ended())
+        return;
+    Q_EMIT q->disconnected();
 }
 
 void MemSocketPrivate::peerClosed()
@@ -228,15 +244,9 @@ void MemSocketPrivate::peerClosed()
         return;
     connectionEnded();
     setState(QAbstractSocket::ClosingState);   // as QLocalSocket passes through it
-    if (!still(frame, current) || state != QAbstractSocket::ClosingState)
+    if (!frame.alive || state != QAbstractSocket::ClosingState)
         return;
-    setState(QAbstractSocket::UnconnectedState);
-    if (!still(frame, current) || state != QAbstractSocket::UnconnectedState)
-        return;
-    Q_EMIT q->readChannelFinished();
-    if (!still(frame, current) || state != QAbstractSocket::UnconnectedState)
-        return;
-    Q_EMIT q->disconnected();
+    finishClose(frame);
 }
 
 void MemSocketPrivate::setWantsWritten(bool wanted)

@@ -47,7 +47,8 @@ public:
 #endif
     // True while the socket lives and still serves the connection it served
     // when `epoch` was read: a slot may delete it, or close and reconnect it.
-    bool still(const Alive &frame, quint64 epoch) const { return frame.alive && this->epoch == epoch; }
+    // Static, so that it never touches a deleted socket (not even its vtable).
+    static bool still(const Alive &frame, quint64 epoch) { return frame.alive && frame.d->epoch == epoch; }
 
     // Connecting and closing (socket's thread).
     void connectToServer(QIODevice::OpenMode mode);
@@ -58,6 +59,7 @@ public:
     enum class CloseHow { Close, Disconnect, Abort };
     void closeConnection(CloseHow how);   // close(), disconnectFromServer(), abort()
     void peerClosed();
+    void finishClose(const Alive &frame);
     void connectionEnded();            // names cleared, as QLocalSocket clears them
     void setWantsWritten(bool wanted);
 

@@ -57,7 +57,10 @@ public:
         HostNotFoundError), then UnconnectedState; errorString() names the
         address. Called while connecting or connected: OperationError, and the
         existing connection is untouched. \a mode must include ReadOnly or
-        WriteOnly (otherwise OperationError).
+        WriteOnly (otherwise OperationError). Called from a slot of the old
+        connection's end (after abort()), the new connection hears nothing
+        more of the old one; QLocalSocket would still deliver the old
+        disconnected(), and may end the new connection with it.
     */
     void connectToServer(OpenMode mode = ReadWrite);
     /*! Sets the server name (when unconnected), then connects to it. */
