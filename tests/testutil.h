@@ -7,11 +7,15 @@
 #include <QtCore/qcoreapplication.h>
 #include <QtCore/qmetaobject.h>
 #include <QtCore/qstring.h>
+#include <QtCore/qeventloop.h>
 #include <QtCore/qthread.h>
+#include <QtCore/qtimer.h>
 #include <QtTest/qsignalspy.h>
 #include <QtTest/qtest.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <functional>
 #include <memory>
 
@@ -55,31 +59,74 @@ inline qint64 bytesReported(const QSignalSpy &spy)
 // as this lives, so that a blocking wait in the test's thread has a peer that
 // can run (a wait whose only possible peer lives in the waiting thread
 // returns false at once). The object comes back to the test's thread after.
+// Every hand-over goes through a std::mutex, never through Qt's event queue,
+// so that ThreadSanitizer sees the order (Debian's Qt is not instrumented):
+// the object is pushed to no thread before the thread starts and pulled in
+// by it, and run() hands work over through a queue the thread polls.
 class PeerThread
 {
 public:
     explicit PeerThread(QObject *object) : m_object(object), m_home(QThread::currentThread())
     {
-        m_thread.start();
-        m_object->moveToThread(&m_thread);
+        m_object->moveToThread(nullptr);
+        m_thread.reset(QThread::create([this] { serve(); }));
+        m_thread->start();
+        run([] {});   // the object has arrived
     }
     ~PeerThread()
     {
-        run([o = m_object, home = m_home] { o->moveToThread(home); });
-        m_thread.quit();
-        m_thread.wait();
+        run([this] { m_object->moveToThread(m_home); });
+        {
+            std::lock_guard lock(m_mutex);
+            m_quit = true;
+        }
+        m_thread->wait();
     }
     // Runs `f` in the peer's thread and waits for it.
     void run(std::function<void()> f)
     {
-        QMetaObject::invokeMethod(m_object, std::move(f), Qt::BlockingQueuedConnection);
+        std::unique_lock lock(m_mutex);
+        m_task = std::move(f);
+        m_done = false;
+        m_changed.wait(lock, [this] { return m_done; });
     }
     Q_DISABLE_COPY_MOVE(PeerThread)
 
 private:
+    void serve()
+    {
+        m_object->moveToThread(QThread::currentThread());
+        QEventLoop loop;
+        QTimer poll;
+        QObject::connect(&poll, &QTimer::timeout, &poll, [this, &loop] {
+            std::function<void()> task;
+            bool quit;
+            {
+                std::lock_guard lock(m_mutex);
+                task = std::exchange(m_task, nullptr);
+                quit = m_quit;
+            }
+            if (task) {
+                task();
+                std::lock_guard lock(m_mutex);
+                m_done = true;
+                m_changed.notify_all();
+            }
+            if (quit)
+                loop.quit();
+        });
+        poll.start(1);
+        loop.exec();
+    }
+
     QObject *m_object;
     QThread *m_home;
-    QThread m_thread;
+    std::unique_ptr<QThread> m_thread;
+    std::mutex m_mutex;
+    std::condition_variable m_changed;
+    std::function<void()> m_task;
+    bool m_done = false;
+    bool m_quit = false;
 };
 
 // A listening server and one connected pair, in this thread: `client`

@@ -472,9 +472,9 @@ void tst_Conformance::futureTimeout()
     QFETCH(QString, network);
     ConnectedPair c(network, network);
     QSignalSpy errors(c.client.get(), &MemSocket::errorOccurred);
-    c.client->setReadDeadline(QDeadlineTimer(100));
     {
         PeerThread peer(c.peer.get());   // a peer that could write, but does not
+        c.client->setReadDeadline(QDeadlineTimer(100));
         QElapsedTimer t;
         t.start();
         QVERIFY(!c.client->waitForReadyRead(10000));
@@ -641,8 +641,8 @@ void tst_Conformance::waitForConnectedEndsAtWriteDeadline()
     server.pauseAccepting();
     MemSocket s;
     s.connectToServer(name);
-    s.setWriteDeadline(QDeadlineTimer(50));
     PeerThread serverThread(&server);
+    s.setWriteDeadline(QDeadlineTimer(50));
     QElapsedTimer t;
     t.start();
     QVERIFY(!s.waitForConnected(10000));
@@ -654,8 +654,8 @@ void tst_Conformance::waitForConnectedEndsAtWriteDeadline()
 void tst_Conformance::waitForDisconnectedEndsAtReadDeadline()
 {
     ConnectedPair c(QStringLiteral("memu:"), QStringLiteral("memu:"));
-    c.client->setReadDeadline(QDeadlineTimer(50));
     PeerThread peer(c.peer.get());
+    c.client->setReadDeadline(QDeadlineTimer(50));
     QElapsedTimer t;
     t.start();
     QVERIFY(!c.client->waitForDisconnected(10000));
@@ -671,8 +671,8 @@ void tst_Conformance::waitForBytesWrittenEndsAtWriteDeadline()
 {
     ConnectedPair c(QStringLiteral("memu:"), QStringLiteral("memu:"));
     c.client->write("pending");
-    c.client->setWriteDeadline(QDeadlineTimer(50));
     PeerThread peer(c.peer.get());
+    c.client->setWriteDeadline(QDeadlineTimer(50));
     QElapsedTimer t;
     t.start();
     QVERIFY(!c.client->waitForBytesWritten(10000));

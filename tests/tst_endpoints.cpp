@@ -308,30 +308,28 @@ void tst_Endpoints::listenerFollowsMoveToThread()
     const QString address = QStringLiteral("memu:") + uniqueName("moved-listener");
     MemListener listener;
     QVERIFY(listener.listen(address));
-    QThread thread;
-    thread.start();
-    listener.moveToThread(&thread);
-    QByteArray got;
-    QMetaObject::invokeMethod(&listener, [&] {
-        connect(&listener, &MemListener::newConnection, &listener, [&] {
-            QIODevice *d = listener.nextPendingConnection();
-            QVERIFY(d);
-            QCOMPARE(d->parent(), &listener);
-            QCOMPARE(d->thread(), QThread::currentThread());
-            connect(d, &QIODevice::readyRead, d, [d] { d->write(d->readAll().toUpper()); });
-        });
-    }, Qt::BlockingQueuedConnection);
+    std::atomic<bool> ownedByListener{false}, inListenerThread{false};
     QTest::failOnWarning(QRegularExpression(QStringLiteral("Cannot create children")));
-    std::unique_ptr<QIODevice> client(MemConn::dial(address));
-    client->write("moved");
-    QVERIFY(spinUntil([&] {
-        got += client->readAll();
-        return got == "MOVED";
-    }));
-    QMetaObject::invokeMethod(&listener, [&] {
-        listener.close();
-        listener.moveToThread(QCoreApplication::instance()->thread());
-    }, Qt::BlockingQueuedConnection);
-    thread.quit();
-    thread.wait();
+    {
+        PeerThread thread(&listener);
+        thread.run([&] {
+            connect(&listener, &MemListener::newConnection, &listener, [&] {
+                QIODevice *d = listener.nextPendingConnection();
+                ownedByListener = d && d->parent() == &listener;
+                inListenerThread = d && d->thread() == QThread::currentThread();
+                if (d)
+                    connect(d, &QIODevice::readyRead, d, [d] { d->write(d->readAll().toUpper()); });
+            });
+        });
+        std::unique_ptr<QIODevice> client(MemConn::dial(address));
+        client->write("moved");
+        QByteArray got;
+        QVERIFY(spinUntil([&] {
+            got += client->readAll();
+            return got == "MOVED";
+        }));
+        thread.run([&] { listener.close(); });
+    }
+    QVERIFY(ownedByListener);
+    QVERIFY(inListenerThread);
 }

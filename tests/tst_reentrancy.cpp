@@ -568,6 +568,10 @@ void tst_Reentrancy::lifetimeAcrossTheApplication_data()
 
 void tst_Reentrancy::lifetimeAcrossTheApplication()
 {
+#if defined(__SANITIZE_THREAD__)
+    QSKIP("ThreadSanitizer does not support a multi-threaded process forking (QProcess) and "
+          "then starting threads; this runs in the normal and ASan builds");
+#endif
     QFETCH(QString, mode);
     QProcess child;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
