@@ -418,13 +418,13 @@ bool waitOn(std::condition_variable &cond, int &waiters, std::unique_lock<std::m
 }
 
 Connection::WaitOutcome Connection::wait(EndIndex me, WaitFor what, QDeadlineTimer timeout,
-                                         const Deadlines &deadlines)
+                                         const Deadlines *deadlines)
 {
     const Deadlines::Kind governing = what == WaitFor::NewData || what == WaitFor::PeerClosed
         ? Deadlines::Kind::Read : Deadlines::Kind::Write;
     std::unique_lock lock(m_mutex);
     for (;;) {
-        if (deadlines.expired(governing))
+        if (deadlines && deadlines->expired(governing))
             return {WaitResult::Deadline};
         End &mine = m_end[me];
         const bool peerGone = m_end[peerOf(me)].closed;
@@ -470,8 +470,8 @@ Connection::WaitOutcome Connection::wait(EndIndex me, WaitFor what, QDeadlineTim
         }
         if (peerRunsInThisThread(me))
             return {WaitResult::SameThread};
-        if (!waitOn(m_changed, m_waiters, lock, deadlines.earlier(governing, timeout)))
-            return {deadlines.expired(governing) ? WaitResult::Deadline : WaitResult::TimedOut};
+        if (!waitOn(m_changed, m_waiters, lock, deadlines ? deadlines->earlier(governing, timeout) : timeout))
+            return {deadlines && deadlines->expired(governing) ? WaitResult::Deadline : WaitResult::TimedOut};
     }
 }
 

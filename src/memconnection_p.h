@@ -148,8 +148,9 @@ public:
 
     // Blocking waits (no event loop runs): until what was asked for, the peer
     // closing, `timeout`, or the governing deadline (read for NewData and
-    // PeerClosed, write for Connected and BytesWritten).
-    WaitOutcome wait(EndIndex me, WaitFor what, QDeadlineTimer timeout, const Deadlines &deadlines);
+    // PeerClosed, write for Connected and BytesWritten; none when `deadlines`
+    // is null).
+    WaitOutcome wait(EndIndex me, WaitFor what, QDeadlineTimer timeout, const Deadlines *deadlines);
 
     // Delivers the pending notification of end `e` now when its receiver lives
     // in this thread, or posts it. For the chain and a server's first delivery.

@@ -106,7 +106,7 @@ void MemSocketPrivate::becomeConnected()
     if (!still(frame, current) || state != QAbstractSocket::ConnectedState)
         return;
     Q_EMIT q->connected();
-    if (still(frame, current) && deadlines.anySet())
+    if (still(frame, current) && deadlines() && deadlines()->anySet())
         checkDeadlines();
 }
 
@@ -375,7 +375,7 @@ bool MemSocketPrivate::canWrite()
         setError(Failure::WriteNotWritable);
         return false;
     }
-    if (deadlines.expired(Deadlines::Kind::Write)) {
+    if (expired(Deadlines::Kind::Write)) {
         setError(Failure::WriteDeadline);
         return false;
     }
@@ -454,7 +454,7 @@ bool MemSocketPrivate::waitFor(WaitFor what, QDeadlineTimer timeout)
         reconcile();   // a thread with no event loop settles what it read through a transaction
     }
     std::shared_ptr<Connection> c = conn;
-    const Connection::WaitOutcome outcome = c->wait(me, what, timeout, deadlines);
+    const Connection::WaitOutcome outcome = c->wait(me, what, timeout, deadlines());
     switch (outcome.result) {
     case WaitResult::Ready:
         switch (what) {
@@ -510,7 +510,13 @@ bool MemSocketPrivate::waitFor(WaitFor what, QDeadlineTimer timeout)
 
 void MemSocketPrivate::setDeadlines(unsigned kinds, QDeadlineTimer when)
 {
-    deadlines.set(kinds, when);
+    Deadlines *dl = deadlineState.load(std::memory_order_acquire);
+    if (!dl) {
+        auto made = std::make_unique<Deadlines>();
+        if (deadlineState.compare_exchange_strong(dl, made.get(), std::memory_order_acq_rel))
+            dl = made.release();   // else another thread's setter made it: use that one
+    }
+    dl->set(kinds, when);
     std::shared_ptr<Connection> c;
     {
         std::lock_guard lock(connMutex);
@@ -530,8 +536,11 @@ void MemSocketPrivate::checkDeadlines()
     }
     if (state != QAbstractSocket::ConnectedState)
         return;
+    Deadlines *dl = deadlineState.load(std::memory_order_acquire);
+    if (!dl)
+        return;
     qint64 nextMs = -1;
-    const int fired = deadlines.takeFired(&nextMs);
+    const int fired = dl->takeFired(&nextMs);
     // A thread with no event dispatcher (a std::thread) cannot run a timer:
     // blocking waits and reads still see the deadline.
     if (nextMs >= 0 && QAbstractEventDispatcher::instance(q->thread())) {
@@ -739,12 +748,12 @@ void MemSocket::setWriteDeadline(QDeadlineTimer deadline)
 
 QDeadlineTimer MemSocket::readDeadline() const
 {
-    return d->deadlines.get(Deadlines::Kind::Read);
+    return d->deadline(Deadlines::Kind::Read);
 }
 
 QDeadlineTimer MemSocket::writeDeadline() const
 {
-    return d->deadlines.get(Deadlines::Kind::Write);
+    return d->deadline(Deadlines::Kind::Write);
 }
 
 bool MemSocket::waitForConnected(int msecs)

@@ -20,6 +20,8 @@ public:
     using Failure = MemConnPrivate::Failure;
 
     explicit MemSocketPrivate(MemSocket *q) : q(q) {}
+    ~MemSocketPrivate() { delete deadlineState.load(std::memory_order_acquire); }
+    Q_DISABLE_COPY_MOVE(MemSocketPrivate)
     static MemSocketPrivate *get(MemSocket *socket);
 
     // Marks a stack frame that emits: after an emit, `alive` is false if a
@@ -76,12 +78,25 @@ public:
     bool canRead();
     qint64 written(qint64 result);      // maps a Connection::write() result
     qint64 pull(char *data, qint64 maxSize, bool line);
-    bool readDeadlinePassed() const { return deadlines.expired(MemConnPrivate::Deadlines::Kind::Read); }
+    bool readDeadlinePassed() const { return expired(MemConnPrivate::Deadlines::Kind::Read); }
 
     // Blocking waits.
     bool waitFor(Connection::WaitFor what, QDeadlineTimer timeout);
 
     // Deadlines: setters from any thread; the timer in the socket's thread.
+    // The state is made by the first setter call, so a socket that never
+    // sets a deadline carries none.
+    const MemConnPrivate::Deadlines *deadlines() const { return deadlineState.load(std::memory_order_acquire); }
+    bool expired(MemConnPrivate::Deadlines::Kind kind) const
+    {
+        const MemConnPrivate::Deadlines *d = deadlines();
+        return d && d->expired(kind);
+    }
+    QDeadlineTimer deadline(MemConnPrivate::Deadlines::Kind kind) const
+    {
+        const MemConnPrivate::Deadlines *d = deadlines();
+        return d ? d->get(kind) : QDeadlineTimer(QDeadlineTimer::Forever);
+    }
     void setDeadlines(unsigned kinds, QDeadlineTimer deadline);
     void checkDeadlines();
 
@@ -117,6 +132,6 @@ public:
     qint64 writtenLater = 0;
     MemServerPrivate *pendingIn = nullptr;   // the server whose pending list holds this socket
     std::atomic<int> writtenReceivers{0};     // connections to bytesWritten()
-    MemConnPrivate::Deadlines deadlines;
+    std::atomic<MemConnPrivate::Deadlines *> deadlineState{nullptr};   // published once, owned
     int timerId = 0;
 };
