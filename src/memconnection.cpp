@@ -151,6 +151,7 @@ quint64 nextEndId()
 Connection::Connection(const QString &name, bool clientBuffered)
     : name(name), m_ids{nextEndId(), nextEndId()}, m_buffered{clientBuffered, false}
 {
+    m_end[Client].sendWindow = clientBuffered ? kDefaultSendWindow : 0;
 }
 
 void Connection::attach(EndIndex e, Receiver *receiver, bool wantsWritten)
@@ -249,14 +250,23 @@ qint64 Connection::writeWith(EndIndex from, qint64 n, Append append)
         return -1;
     if (n == 0)
         return 0;
+    const qint64 beyondBefore = beyondWindow(from);
     append(m_stream[from]);
     notify(to, NotifyData);
-    if (m_buffered[from]) {
-        m_end[from].readByPeer += n;
-        notify(from, NotifyWritten);
-    }
+    // What fits in the send window counts as written now (memb); the rest
+    // when the peer reads it.
+    credit(from, n - (beyondWindow(from) - beyondBefore));
     wake();
     return n;
+}
+
+void Connection::credit(EndIndex writer, qint64 n)
+{
+    End &w = m_end[writer];
+    if (n <= 0 || w.closed)
+        return;
+    w.readByPeer += n;
+    notify(writer, NotifyWritten);
 }
 
 qint64 Connection::write(EndIndex from, QByteArray &&bytes)
@@ -273,12 +283,9 @@ qint64 Connection::write(EndIndex from, const char *data, qint64 size)
 void Connection::acknowledge(EndIndex reader, qint64 n)
 {
     const EndIndex writer = peerOf(reader);
+    const qint64 beyondBefore = beyondWindow(writer);
     m_stream[writer].acknowledge(n);
-    End &w = m_end[writer];
-    if (!m_buffered[writer] && !w.closed) {
-        w.readByPeer += n;
-        notify(writer, NotifyWritten);
-    }
+    credit(writer, beyondBefore - beyondWindow(writer));   // memu: all of n
     wake();
 }
 
@@ -295,7 +302,7 @@ qint64 Connection::read(EndIndex to, char *out, qint64 max, bool line, bool dire
         }
         return 0;
     }
-    qint64 want = e.readLimit > 0 ? qMin(max, e.window) : max;
+    qint64 want = e.readLimit > 0 ? qMin(max, e.readWindow) : max;
     if (line && want > 0) {
         const qint64 newline = in.indexOf('\n', want);
         if (newline >= 0)
@@ -312,8 +319,8 @@ qint64 Connection::read(EndIndex to, char *out, qint64 max, bool line, bool dire
         notify(to, NotifyReconcile);
     }
     if (e.readLimit > 0) {
-        e.window -= n;
-        if (e.window == 0 && in.queued() > 0)
+        e.readWindow -= n;
+        if (e.readWindow == 0 && in.queued() > 0)
             notify(to, NotifyData);   // the rest waited for room: readyRead() again
     }
     return n;
@@ -351,26 +358,41 @@ bool Connection::hasLine(EndIndex to)
 {
     std::lock_guard lock(m_mutex);
     const End &e = m_end[to];
-    return m_stream[peerOf(to)].hasLine(e.readLimit > 0 ? e.window : -1);
+    return m_stream[peerOf(to)].hasLine(e.readLimit > 0 ? e.readWindow : -1);
 }
 
 qint64 Connection::unreadByPeer(EndIndex from)
 {
     std::lock_guard lock(m_mutex);
-    return m_buffered[from] ? 0 : m_stream[from].unread();
+    return beyondWindow(from);
+}
+
+void Connection::setSendWindow(EndIndex from, qint64 window)
+{
+    std::lock_guard lock(m_mutex);
+    const qint64 beyondBefore = beyondWindow(from);
+    m_end[from].sendWindow = qMax<qint64>(0, window);
+    credit(from, beyondBefore - beyondWindow(from));   // a wider window counts more as written
+    wake();
+}
+
+qint64 Connection::sendWindow(EndIndex from)
+{
+    std::lock_guard lock(m_mutex);
+    return m_end[from].sendWindow;
 }
 
 void Connection::setReadLimit(EndIndex to, qint64 limit)
 {
     std::lock_guard lock(m_mutex);
     m_end[to].readLimit = limit;
-    m_end[to].window = limit;
+    m_end[to].readWindow = limit;
 }
 
 void Connection::refillReadWindow(EndIndex to)
 {
     std::lock_guard lock(m_mutex);
-    m_end[to].window = m_end[to].readLimit;
+    m_end[to].readWindow = m_end[to].readLimit;
 }
 
 // ---------------------------------------------------------------------------
@@ -458,8 +480,8 @@ Connection::WaitOutcome Connection::wait(EndIndex me, WaitFor what, QDeadlineTim
             }
             if (peerGone)
                 return {WaitResult::PeerClosed};
-            if (m_buffered[me] || m_stream[me].unread() == 0)
-                return {WaitResult::Nothing};
+            if (beyondWindow(me) == 0)
+                return {WaitResult::Nothing};   // nothing waits for the peer to read
             break;
         case WaitFor::PeerClosed:
             if (peerGone) {

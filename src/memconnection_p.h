@@ -114,7 +114,12 @@ public:
     const QString name;                 // the server's name, without network; empty for a pair
     quint64 id(EndIndex e) const { return m_ids[e]; }
     bool buffered(EndIndex e) const { return m_buffered[e]; }
-    void setServerBuffered(bool buffered) { m_buffered[Server] = buffered; }
+    void setServerBuffered(bool buffered)
+    {
+        m_buffered[Server] = buffered;
+        m_end[Server].sendWindow = buffered ? kDefaultSendWindow : 0;
+    }
+    static constexpr qint64 kDefaultSendWindow = 256 * 1024;
 
     // Ends joining and leaving.
     void attach(EndIndex e, Receiver *receiver, bool wantsWritten);
@@ -138,7 +143,11 @@ public:
     void acknowledgeHeld(EndIndex to, qint64 held);   // QIODevice's buffer holds `held` bytes now
     qint64 available(EndIndex to);
     bool hasLine(EndIndex to);
-    qint64 unreadByPeer(EndIndex from);
+    qint64 unreadByPeer(EndIndex from);               // bytesToWrite(): unread beyond the send window
+    // memb's send buffer: written bytes up to `window` count as written at
+    // once; beyond it they count as written when the peer reads. memu: 0.
+    void setSendWindow(EndIndex from, qint64 window);
+    qint64 sendWindow(EndIndex from);
     void setReadLimit(EndIndex to, qint64 limit);     // 0: none (setReadBufferSize)
     void refillReadWindow(EndIndex to);               // a readyRead() is announced
 
@@ -168,12 +177,18 @@ private:
         qint64 readByPeer = 0;          // bytes for this end's next bytesWritten()
         qint64 prefetched = 0;          // bytes in this end's QIODevice buffer, not yet acknowledged
         qint64 readLimit = 0;           // setReadBufferSize(); 0: none
-        qint64 window = 0;              // with a limit: bytes readable before the next readyRead()
+        qint64 readWindow = 0;          // with a limit: bytes readable before the next readyRead()
+        qint64 sendWindow = 0;          // bytes written that count as written before the peer reads them
     };
 
     // All with m_mutex held.
     void notify(EndIndex e, unsigned reasons);
     void acknowledge(EndIndex reader, qint64 n);
+    void credit(EndIndex writer, qint64 n);
+    qint64 beyondWindow(EndIndex writer) const
+    {
+        return qMax<qint64>(0, m_stream[writer].unread() - m_end[writer].sendWindow);
+    }
     template <typename Append>
     qint64 writeWith(EndIndex from, qint64 n, Append append);
     bool peerRunsInThisThread(EndIndex me) const;
@@ -184,7 +199,7 @@ private:
     }
     qint64 visible(EndIndex to) const
     {
-        return m_stream[peerOf(to)].visible(m_end[to].readLimit > 0 ? m_end[to].window : -1);
+        return m_stream[peerOf(to)].visible(m_end[to].readLimit > 0 ? m_end[to].readWindow : -1);
     }
 
     friend void flushChain();

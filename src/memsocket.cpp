@@ -75,6 +75,8 @@ void MemSocketPrivate::connectToServer(QIODevice::OpenMode mode)
     c->attach(Client, this, writtenReceivers.load() > 0);
     if (readBufferSize > 0)
         c->setReadLimit(Client, readBufferSize);
+    if (addr.buffered && sendWindow >= 0)
+        c->setSendWindow(Client, sendWindow);
     bool closed = false;
     const bool connectedNow = l->offer(c, &closed);
     if (closed) {   // closed between the look-up and now
@@ -119,6 +121,8 @@ void MemSocketPrivate::attach(std::shared_ptr<Connection> connection, EndIndex w
     connection->attach(which, this, writtenReceivers.load() > 0);
     if (readBufferSize > 0)
         connection->setReadLimit(which, readBufferSize);
+    if (connection->buffered(which) && sendWindow >= 0)
+        connection->setSendWindow(which, sendWindow);
     {
         std::lock_guard lock(connMutex);
         conn = std::move(connection);
@@ -681,7 +685,9 @@ QString MemSocket::peerName() const
 
 bool MemSocket::isBuffered() const
 {
-    return d->pair ? false : Address::parse(d->serverName).buffered;
+    if (d->pair)
+        return false;
+    return d->conn ? d->conn->buffered(d->me) : Address::parse(d->serverName).buffered;
 }
 
 void MemSocket::disconnectFromServer()
@@ -729,6 +735,26 @@ void MemSocket::setReadBufferSize(qint64 size)
 bool MemSocket::flush()
 {
     return false;
+}
+
+void MemSocket::setSocketOption(QAbstractSocket::SocketOption option, const QVariant &value)
+{
+    if (option != QAbstractSocket::SendBufferSizeSocketOption || !isBuffered())
+        return;
+    d->sendWindow = qMax<qint64>(0, value.toLongLong());
+    if (d->conn)
+        d->conn->setSendWindow(d->me, d->sendWindow);
+}
+
+QVariant MemSocket::socketOption(QAbstractSocket::SocketOption option) const
+{
+    if (option != QAbstractSocket::SendBufferSizeSocketOption)
+        return QVariant();
+    if (!isBuffered())
+        return qint64(0);
+    if (d->conn)
+        return d->conn->sendWindow(d->me);
+    return d->sendWindow >= 0 ? d->sendWindow : Connection::kDefaultSendWindow;
 }
 
 void MemSocket::setDeadline(QDeadlineTimer deadline)

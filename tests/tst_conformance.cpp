@@ -95,6 +95,8 @@ class tst_Conformance : public QObject
 {
     Q_OBJECT
 private Q_SLOTS:
+    void sendWindow();
+    void sendWindowWithABlockingReader();
     void basicIO_data() { addNetworkRows(true); }
     void basicIO();
     void pingPong_data() { addNetworkRows(true); }
@@ -766,6 +768,85 @@ void tst_Conformance::pairMoves()
     a->write("hello");
     QCOMPARE(readBlocking(a, 5), QByteArray("HELLO"));
     QVERIFY(t->wait(5000));
+}
+
+// DESIGN.md "memb gets a send window": bytes up to the window count as
+// written at once, bytes beyond it when the reader takes them; memu is the
+// same rule with a window of 0.
+void tst_Conformance::sendWindow()
+{
+    ConnectedPair b(QStringLiteral("memb:"), QStringLiteral("memb:"));
+    MemSocket *w = b.client.get();
+    QCOMPARE(w->socketOption(QAbstractSocket::SendBufferSizeSocketOption).toLongLong(), 256 * 1024);
+    QSignalSpy written(w, &QIODevice::bytesWritten);
+    w->write(QByteArray(100, 'a'));
+    QCOMPARE(w->bytesToWrite(), 0);
+    QCOMPARE(written.size(), 0);                   // through the event loop
+    QVERIFY(spinUntil([&] { return bytesReported(written) == 100; }));
+    const QByteArray big(300 * 1024, 'b');
+    QCOMPARE(w->write(big), big.size());           // never refused for size
+    drainEvents();
+    QCOMPARE(w->bytesToWrite(), 100 + big.size() - 256 * 1024);
+    QCOMPARE(bytesReported(written), 256 * 1024);  // the window, not more
+    QByteArray got(20 * 1024, Qt::Uninitialized);   // less than the 44 KiB beyond the window
+    QCOMPARE(b.peer->read(got.data(), got.size()), got.size());
+    QCOMPARE(w->bytesToWrite(), 100 + big.size() - 256 * 1024 - got.size());
+    got += b.peer->readAll();
+    QCOMPARE(w->bytesToWrite(), 0);
+    QVERIFY(spinUntil([&] { return bytesReported(written) == 100 + big.size(); }));
+    QCOMPARE(got.size(), 100 + big.size());
+
+    // A window of 0 is memu's rule; widening it counts waiting bytes at once.
+    w->setSocketOption(QAbstractSocket::SendBufferSizeSocketOption, 0);
+    QCOMPARE(w->socketOption(QAbstractSocket::SendBufferSizeSocketOption).toLongLong(), 0);
+    w->write("12345");
+    QCOMPARE(w->bytesToWrite(), 5);
+    w->setSocketOption(QAbstractSocket::SendBufferSizeSocketOption, 4);
+    QCOMPARE(w->bytesToWrite(), 1);
+    QVERIFY(spinUntil([&] { return bytesReported(written) == 100 + big.size() + 4; }));
+
+    // memu: 0, and it stays 0.
+    ConnectedPair u;
+    QCOMPARE(u.client->socketOption(QAbstractSocket::SendBufferSizeSocketOption).toLongLong(), 0);
+    u.client->setSocketOption(QAbstractSocket::SendBufferSizeSocketOption, 1000);
+    QCOMPARE(u.client->socketOption(QAbstractSocket::SendBufferSizeSocketOption).toLongLong(), 0);
+    u.client->write("x");
+    QCOMPARE(u.client->bytesToWrite(), 1);
+    QVERIFY(!u.client->socketOption(QAbstractSocket::LowDelayOption).isValid());
+
+    // Set before connecting, it applies to the connection.
+    MemSocket early;
+    early.setServerName(QStringLiteral("memb:") + b.name);
+    early.setSocketOption(QAbstractSocket::SendBufferSizeSocketOption, 10);
+    early.connectToServer();
+    early.write(QByteArray(15, 'e'));
+    QCOMPARE(early.bytesToWrite(), 5);
+}
+
+// waitForBytesWritten() on memb: at once within the window, then as a reader
+// in another thread takes the bytes.
+void tst_Conformance::sendWindowWithABlockingReader()
+{
+    ConnectedPair b(QStringLiteral("memb:"), QStringLiteral("memb:"));
+    MemSocket *w = b.client.get();
+    w->setSocketOption(QAbstractSocket::SendBufferSizeSocketOption, 1024);
+    w->write(QByteArray(1000, 'x'));
+    QVERIFY(w->waitForBytesWritten(1000));          // within the window
+    w->write(QByteArray(4000, 'y'));                // 3,976 bytes beyond it
+    QVERIFY(w->waitForBytesWritten(1000));          // the 24 that still fit
+    QCOMPARE(w->bytesToWrite(), 3976);
+    std::atomic<qint64> read{0};
+    auto reader = runWith(b.peer.get(), [&](MemSocket *s) {
+        while (read < 5000) {
+            read += s->readAll().size();
+            if (read < 5000)
+                s->waitForReadyRead(1000);
+        }
+    });
+    QVERIFY(w->waitForBytesWritten(5000));
+    QVERIFY(reader->wait(5000));
+    QCOMPARE(read.load(), 5000);
+    QCOMPARE(w->bytesToWrite(), 0);
 }
 
 QTEST_GUILESS_MAIN(tst_Conformance)

@@ -5,6 +5,7 @@
 
 #include <QtCore/qdeadlinetimer.h>
 #include <QtCore/qiodevice.h>
+#include <QtCore/qvariant.h>
 #include <QtNetwork/qabstractsocket.h>
 
 #include <memory>
@@ -125,6 +126,20 @@ public:
     bool flush();
 
     /*!
+        QAbstractSocket::SendBufferSizeSocketOption sets this end's send
+        window, a TCP send buffer in memory: written bytes up to it count as
+        written at once (bytesWritten() through the event loop), bytes beyond
+        it count in bytesToWrite() until the peer reads enough. memb ends
+        default to 256 KiB; a memu end's window is 0 and cannot be changed
+        (its writes count as written when the peer reads them). Writes are
+        never refused for size. Other options are accepted and ignored, as
+        nothing in memory needs them.
+    */
+    void setSocketOption(QAbstractSocket::SocketOption option, const QVariant &value);
+    /*! The send window for SendBufferSizeSocketOption; an invalid QVariant for other options. */
+    QVariant socketOption(QAbstractSocket::SocketOption option) const;
+
+    /*!
         Sets the read and the write deadline (Go's net.Conn semantics; default
         QDeadlineTimer::Forever). Past the read deadline read() and readAll()
         fail (-1 with SocketTimeoutError), bytesAvailable() is 0 and
@@ -178,12 +193,13 @@ public:
     bool waitForReadyRead(int msecs = 30000) override;
     bool waitForReadyRead(QDeadlineTimer deadline);
     /*!
-        memu: blocks until the peer's application has read some of the bytes
-        written (then bytesWritten() is emitted, unless from inside a
-        bytesWritten() slot, and it returns true). memb: returns true once
-        bytes are counted as written. Returns false when nothing is waiting to
-        be read, when the peer has gone, at the timeout or at the write
-        deadline; the same-thread rule of waitForReadyRead() applies.
+        Blocks until more written bytes count as written (then bytesWritten()
+        is emitted, unless from inside a bytesWritten() slot, and it returns
+        true): on memu when the peer's application reads them; on memb at
+        once for bytes within the send window, otherwise when the peer reads.
+        Returns false when nothing is waiting to count, when the peer has
+        gone, at the timeout or at the write deadline; the same-thread rule of
+        waitForReadyRead() applies.
     */
     bool waitForBytesWritten(int msecs = 30000) override;
     bool waitForBytesWritten(QDeadlineTimer deadline);
@@ -196,9 +212,11 @@ public:
     void close() override;
     qint64 bytesAvailable() const override;
     /*!
-        memu: the bytes written that the peer's application has not read yet
-        (bytes the peer's QIODevice holds for peek() or a transaction count as
-        read once its application takes them). memb: 0.
+        The bytes written that do not count as written yet: those beyond the
+        send window (see setSocketOption()) that the peer's application has
+        not read. memu: every byte it has not read (bytes the peer's QIODevice
+        holds for peek() or a transaction count as read once its application
+        takes them). memb: 0 until the peer falls a send window behind.
     */
     qint64 bytesToWrite() const override;
     bool canReadLine() const override;
