@@ -205,13 +205,18 @@ void MemSocketPrivate::closeConnection(CloseHow how)
         finishClose(frame);
         break;
     default:
-        if (how != CloseHow::Disconnect && q->isOpen()) {
-            q->QIODevice::close();
-            if (!frame.alive)
-                return;
-        }
-        if (how != CloseHow::Disconnect)
+        if (how == CloseHow::Disconnect) {
+            // After the peer closed: the unread input stays readable.
+            if (conn)
+                leftover += conn->takeAll(me);
+        } else {
+            if (q->isOpen()) {
+                q->QIODevice::close();
+                if (!frame.alive)
+                    return;
+            }
             leftover.clear();
+        }
         detach();
         break;
     }

@@ -282,6 +282,27 @@ struct PeerClosesWithUnreadData
     }
 };
 
+// Found by the fuzzer: disconnectFromServer() after the peer closed.
+struct DisconnectAfterPeerClosed
+{
+    template <typename K>
+    static QStringList run()
+    {
+        Pair<K> p;
+        p.peer->write("kept");
+        p.peer->disconnectFromServer();
+        spinUntil([&] { return int(p.client.state()) == int(QAbstractSocket::UnconnectedState); });
+        p.client.disconnectFromServer();
+        QStringList log{QString::number(p.client.isOpen()), QString::number(p.client.bytesAvailable())};
+        log << QString::fromLatin1(p.client.readAll());
+        char c;
+        log << QString::number(p.client.read(&c, 1));
+        p.client.close();
+        log << QString::number(p.client.isOpen()) << QString::number(p.client.bytesAvailable());
+        return log;
+    }
+};
+
 struct CloseFromEitherSide
 {
     template <typename K>
@@ -554,6 +575,8 @@ private Q_SLOTS:
     void waitForDisconnected() { compareWithQt<WaitForDisconnected>(); }
     void peerClosesWithUnreadData_data() { networkRows(); }
     void peerClosesWithUnreadData() { compareWithQt<PeerClosesWithUnreadData>(); }
+    void disconnectAfterPeerClosed_data() { networkRows(); }
+    void disconnectAfterPeerClosed() { compareWithQt<DisconnectAfterPeerClosed>(); }
     void closeFromEitherSide_data();
     void closeFromEitherSide();
     void readBufferSize_data() { networkRows(); }
