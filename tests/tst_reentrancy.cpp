@@ -366,14 +366,9 @@ void tst_Reentrancy::readyReadIsNotEmittedRecursively_data()
 void tst_Reentrancy::readyReadIsNotEmittedRecursively()
 {
     QFETCH(int, how);
-    const QString name = uniqueName("recursion");
-    MemServer server;
-    QVERIFY(server.listen(name));
-    MemSocket client;
-    client.connectToServer(name);
-    std::unique_ptr<MemSocket> owned(server.nextPendingConnection());
-    MemSocket *peer = owned.get();
-    peer->setParent(nullptr);
+    ConnectedPair pair;
+    MemSocket &client = *pair.client;
+    MemSocket *peer = pair.peer.get();
     PeerThread writer(peer);
     int depth = 0, maxDepth = 0, calls = 0;
     QByteArray received;
@@ -404,15 +399,11 @@ void tst_Reentrancy::readyReadIsNotEmittedRecursively()
 
 void tst_Reentrancy::bytesWrittenIsNotEmittedRecursively()
 {
-    const QString name = uniqueName("bw-recursion");
-    MemServer server;
-    QVERIFY(server.listen(name));
-    MemSocket client;
-    client.connectToServer(name);
-    std::unique_ptr<MemSocket> peer(server.nextPendingConnection());
-    peer->setParent(nullptr);
-    connect(peer.get(), &MemSocket::readyRead, peer.get(), [p = peer.get()] { p->readAll(); });
-    PeerThread reader(peer.get());
+    ConnectedPair pair;
+    MemSocket &client = *pair.client;
+    MemSocket *peer = pair.peer.get();
+    connect(peer, &MemSocket::readyRead, peer, [peer] { peer->readAll(); });
+    PeerThread reader(peer);
     int depth = 0, maxDepth = 0;
     qint64 total = 0;
     connect(&client, &MemSocket::bytesWritten, &client, [&](qint64 n) {
@@ -431,12 +422,9 @@ void tst_Reentrancy::bytesWrittenIsNotEmittedRecursively()
 
 void tst_Reentrancy::manySmallWritesWithNestedLoopsDoNotOverflow()
 {
-    const QString name = uniqueName("overflow");
-    MemServer server;
-    QVERIFY(server.listen(name));
-    MemSocket client;
-    client.connectToServer(name);
-    MemSocket *peer = server.nextPendingConnection();
+    ConnectedPair pair;
+    MemSocket &client = *pair.client;
+    MemSocket *peer = pair.peer.get();
     qint64 got = 0;
     connect(peer, &MemSocket::readyRead, peer, [&] {
         got += peer->readAll().size();
