@@ -76,8 +76,9 @@ DeliveryScope::DeliveryScope() : m_outermost(currentChain == nullptr)
     if (!m_outermost)
         return;
     currentChain = &chainStorage;
-    QAbstractEventDispatcher *dispatcher = QAbstractEventDispatcher::instance();
-    if (dispatcher && chainStorage.watched != dispatcher) {
+    if (chainStorage.watched)
+        return;   // hooked once per thread (again only if its dispatcher goes)
+    if (QAbstractEventDispatcher *dispatcher = QAbstractEventDispatcher::instance()) {
         chainStorage.watched = dispatcher;
         QObject::connect(dispatcher, &QAbstractEventDispatcher::aboutToBlock, dispatcher, flushChain,
                          Qt::DirectConnection);
@@ -226,18 +227,6 @@ bool Connection::abandon()
     return true;
 }
 
-bool Connection::isConnecting()
-{
-    std::lock_guard lock(m_mutex);
-    return m_phase == Phase::Connecting;
-}
-
-bool Connection::peerClosed(EndIndex e)
-{
-    std::lock_guard lock(m_mutex);
-    return m_end[peerOf(e)].closed;
-}
-
 // ---------------------------------------------------------------------------
 // Data
 
@@ -348,6 +337,12 @@ void Connection::acknowledgeHeld(EndIndex to, qint64 held)
     e.prefetched = held;
 }
 
+void Connection::refillReadWindow(EndIndex to)
+{
+    std::lock_guard lock(m_mutex);
+    m_end[to].readWindow = m_end[to].readLimit;
+}
+
 qint64 Connection::available(EndIndex to)
 {
     std::lock_guard lock(m_mutex);
@@ -389,12 +384,6 @@ void Connection::setReadLimit(EndIndex to, qint64 limit)
     m_end[to].readWindow = limit;
 }
 
-void Connection::refillReadWindow(EndIndex to)
-{
-    std::lock_guard lock(m_mutex);
-    m_end[to].readWindow = m_end[to].readLimit;
-}
-
 // ---------------------------------------------------------------------------
 // Notifications and waits
 
@@ -402,7 +391,9 @@ Connection::Pending Connection::takePending(EndIndex which)
 {
     std::lock_guard lock(m_mutex);
     End &e = m_end[which];
-    Pending p{e.pending, e.readByPeer};
+    Pending p{e.pending, e.readByPeer, 0};
+    if (p.reasons & NotifyData)
+        p.readable = readableWhenAnnounced(which);
     e.pending = 0;
     e.readByPeer = 0;
     e.queued = Queued::No;
@@ -466,7 +457,7 @@ Connection::WaitOutcome Connection::wait(EndIndex me, WaitFor what, QDeadlineTim
         case WaitFor::NewData:
             if (mine.pending & NotifyData) {
                 mine.pending &= ~unsigned(NotifyData);
-                return {WaitResult::Ready};
+                return {WaitResult::Ready, 0, readableWhenAnnounced(me)};
             }
             if (peerGone) {
                 mine.pending &= ~unsigned(NotifyPeerClosed);

@@ -87,7 +87,8 @@ public:
     struct Pending
     {
         unsigned reasons = 0;
-        qint64 written = 0;   // for bytesWritten()
+        qint64 written = 0;    // for bytesWritten()
+        qint64 readable = 0;   // with NotifyData: what the application may read now
     };
     enum class WaitFor { Connected, NewData, BytesWritten, PeerClosed };
     enum class WaitResult {
@@ -102,7 +103,8 @@ public:
     struct WaitOutcome
     {
         WaitResult result;
-        qint64 written = 0;
+        qint64 written = 0;    // Ready, BytesWritten: for bytesWritten()
+        qint64 readable = 0;   // Ready, NewData: what the application may read now
     };
 
     // A connection from a client to the server `name`; or, with an empty
@@ -129,8 +131,6 @@ public:
     bool accept(bool tellClient = true);  // room in the backlog: Connecting -> Connected
     void refuse();                      // Connecting -> Refused; the client is told
     bool abandon();                     // the client gave up while Connecting
-    bool isConnecting();
-    bool peerClosed(EndIndex e);
 
     // Data. write() returns -1 when the peer has gone.
     qint64 write(EndIndex from, QByteArray &&bytes);
@@ -196,6 +196,12 @@ private:
     {
         if (m_waiters)
             m_changed.notify_all();
+    }
+    // What `to` may read once its window refills for the next readyRead().
+    qint64 readableWhenAnnounced(EndIndex to) const
+    {
+        const End &e = m_end[to];
+        return m_stream[peerOf(to)].visible(e.readLimit > 0 ? e.readLimit : -1);
     }
     qint64 visible(EndIndex to) const
     {

@@ -245,12 +245,9 @@ void MemSocketPrivate::peerClosed()
         return;
     Alive frame(this);
     const quint64 current = epoch;
-    const auto gaveUp = [&] {   // a slot closed, reconnected or deleted the socket
-        return !still(frame, current) || state != QAbstractSocket::ConnectedState;
-    };
     setErrorAndEmit(Failure::RemoteClosed);
-    if (gaveUp())
-        return;
+    if (!still(frame, current) || state != QAbstractSocket::ConnectedState)
+        return;   // a slot closed, reconnected or deleted the socket
     connectionEnded();
     setState(QAbstractSocket::ClosingState);   // as QLocalSocket passes through it
     if (!frame.alive || state != QAbstractSocket::ClosingState)
@@ -286,11 +283,13 @@ void MemSocketPrivate::deliverNotification()
     if (!conn)
         return;
     const Connection::Pending p = conn->takePending(me);
-    handle(p.reasons, p.written);
+    handle(p);
 }
 
-void MemSocketPrivate::handle(unsigned reasons, qint64 written)
+void MemSocketPrivate::handle(const Connection::Pending &notification)
 {
+    const unsigned reasons = notification.reasons;
+    const qint64 written = notification.written;
     Alive frame(this);
     const quint64 current = epoch;
     if ((reasons & NotifyAccepted) && state == QAbstractSocket::ConnectingState) {
@@ -312,7 +311,9 @@ void MemSocketPrivate::handle(unsigned reasons, qint64 written)
             return;
     }
     if ((reasons & NotifyData) && conn) {
-        emitReadyRead();
+        // A slot of what was emitted before may have read the bytes: count again.
+        const bool emittedBefore = written > 0 || (reasons & NotifyAccepted);
+        emitReadyRead(emittedBefore ? -1 : notification.readable);
         if (!still(frame, current))
             return;
     }
@@ -325,16 +326,20 @@ void MemSocketPrivate::handle(unsigned reasons, qint64 written)
         checkDeadlines();
 }
 
-void MemSocketPrivate::emitReadyRead()
+// `readable`: what the connection holds for the application, counted with
+// the notice of new bytes (no second lock on the hot path); -1: count now.
+void MemSocketPrivate::emitReadyRead(qint64 readable)
 {
     if (emittingReadyRead) {
         readyReadAgain = true;   // announced once the outer slot returns
         return;
     }
     if (readBufferSize > 0 && conn)
-        conn->refillReadWindow(me);
+        conn->refillReadWindow(me);   // like QAbstractSocket's buffer: refilled per readyRead()
+    if (readable < 0)
+        readable = conn ? conn->available(me) : 0;
     // Nothing to read (a blocking read took it already): no signal.
-    if (q->QIODevice::bytesAvailable() == 0 && (!conn || conn->available(me) == 0))
+    if (readable == 0 && q->QIODevice::bytesAvailable() == 0)
         return;
     Alive frame(this);
     emittingReadyRead = true;
@@ -473,7 +478,7 @@ bool MemSocketPrivate::waitFor(WaitFor what, QDeadlineTimer timeout)
             return frame.alive && state == QAbstractSocket::ConnectedState;
         }
         case WaitFor::NewData:
-            emitReadyRead();
+            emitReadyRead(outcome.readable);
             return true;
         case WaitFor::BytesWritten:
             emitBytesWritten(outcome.written);
@@ -488,7 +493,7 @@ bool MemSocketPrivate::waitFor(WaitFor what, QDeadlineTimer timeout)
             peerClosed();
         return false;
     case WaitResult::Refused:
-        handle(NotifyRefused, 0);
+        handle({NotifyRefused});
         return false;
     case WaitResult::Nothing:
         return false;

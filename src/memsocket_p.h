@@ -68,8 +68,8 @@ public:
     // Notifications (socket's thread).
     QObject *receiverObject() override { return q; }
     void deliverNotification() override;
-    void handle(unsigned reasons, qint64 written);
-    void emitReadyRead();
+    void handle(const Connection::Pending &notification);
+    void emitReadyRead(qint64 readable);
     void emitBytesWritten(qint64 written);
     void reconcile();
 
