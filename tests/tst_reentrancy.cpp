@@ -517,12 +517,9 @@ void tst_Reentrancy::blockingTransactionReaderReleasesWriter()
 // Defect 5: a notification belongs to the connection it was raised for.
 void tst_Reentrancy::staleCloseDoesNotTearDownNewConnection()
 {
-    const QString name = uniqueName("stale");
-    MemServer server;
-    QVERIFY(server.listen(name));
-    MemSocket client;
-    client.connectToServer(name);
-    MemSocket *first = server.nextPendingConnection();
+    ConnectedPair pair;
+    MemSocket &client = *pair.client;
+    MemSocket *first = pair.peer.get();
     first->write("bye");
     first->close();
     bool reconnected = false;
@@ -531,12 +528,12 @@ void tst_Reentrancy::staleCloseDoesNotTearDownNewConnection()
             return;
         reconnected = true;
         client.abort();
-        client.connectToServer(name);
+        client.connectToServer(pair.name);
     });
     QVERIFY(spinUntil([&] { return reconnected; }));
     drainEvents();
     QCOMPARE(client.state(), State::ConnectedState);
-    MemSocket *second = server.nextPendingConnection();
+    MemSocket *second = pair.server.nextPendingConnection();
     QVERIFY(second);
     QCOMPARE(second->state(), State::ConnectedState);
     QCOMPARE(client.write("still here"), 10);
@@ -683,24 +680,21 @@ void tst_Reentrancy::abortInsideRemoteCloseErrorEmitsNothingMore()
 
 void tst_Reentrancy::abortAndReconnectInsideRemoteCloseError()
 {
-    const QString name = uniqueName("reconnect-in-error");
-    MemServer server;
-    QVERIFY(server.listen(name));
-    MemSocket client;
-    client.connectToServer(name);
-    MemSocket *first = server.nextPendingConnection();
+    ConnectedPair pair;
+    MemSocket &client = *pair.client;
+    MemSocket *first = pair.peer.get();
     bool once = false;
     connect(&client, &MemSocket::errorOccurred, &client, [&] {
         if (std::exchange(once, true))
             return;
         client.abort();
-        client.connectToServer(name);
+        client.connectToServer(pair.name);
     });
     first->close();
     QVERIFY(spinUntil([&] { return once; }));
     drainEvents();
     QCOMPARE(client.state(), State::ConnectedState);
-    MemSocket *second = server.nextPendingConnection();
+    MemSocket *second = pair.server.nextPendingConnection();
     QVERIFY(second);
     client.abort();
     drainEvents();
@@ -710,12 +704,9 @@ void tst_Reentrancy::abortAndReconnectInsideRemoteCloseError()
 // Defect 12.
 void tst_Reentrancy::peerNameIsEmptyAfterTheConnectionEnds()
 {
-    const QString name = uniqueName("peer-gone");
-    MemServer server;
-    QVERIFY(server.listen(name));
-    MemSocket client;
-    client.connectToServer(name);
-    MemSocket *peer = server.nextPendingConnection();
+    ConnectedPair pair;
+    MemSocket &client = *pair.client;
+    MemSocket *peer = pair.peer.get();
     QVERIFY(!client.peerName().isEmpty());
     QVERIFY(!peer->peerName().isEmpty());
     client.close();
