@@ -79,10 +79,7 @@ bool Listener::waitForArrival(QDeadlineTimer deadline, bool *timedOut)
         // even when the pending list is full (maxPendingConnections(0) too);
         // a paused server accepts none.
         if (!m_paused && !m_backlog.empty()) {
-            std::shared_ptr<Connection> conn = std::move(m_backlog.front());
-            m_backlog.pop_front();
-            if (conn->accept())
-                m_arrived.push_back(std::move(conn));
+            admitNext();
             continue;
         }
         if (!waitOn(m_changed, m_waiters, lock, deadline)) {
@@ -107,14 +104,18 @@ void Listener::close(std::deque<std::shared_ptr<Connection>> *arrived,
 
 void Listener::admit()
 {
-    while (hasRoom() && !m_backlog.empty()) {
-        std::shared_ptr<Connection> conn = std::move(m_backlog.front());
-        m_backlog.pop_front();
-        if (conn->accept())
-            m_arrived.push_back(std::move(conn));
-    }
+    while (hasRoom() && !m_backlog.empty())
+        admitNext();
     if (!m_arrived.empty())
         postToServer();
+}
+
+void Listener::admitNext()
+{
+    std::shared_ptr<Connection> conn = std::move(m_backlog.front());
+    m_backlog.pop_front();
+    if (conn->accept())   // false: the client abandoned the attempt meanwhile
+        m_arrived.push_back(std::move(conn));
 }
 
 void Listener::postToServer()

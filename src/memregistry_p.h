@@ -46,6 +46,7 @@ private:
     // All with m_mutex held.
     bool hasRoom() const { return !m_paused && qsizetype(m_arrived.size()) + m_listed < m_maxPending; }
     void admit();          // connects backlog clients while there is room
+    void admitNext();      // connects the first backlog client, room or not
     void postToServer();   // one pending event at a time
 
     std::mutex m_mutex;
