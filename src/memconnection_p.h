@@ -114,6 +114,7 @@ public:
 
     // Set before the connection is shared, then read without the lock.
     const QString name;                 // the server's name, without network; empty for a pair
+    int clientTag = 0;                  // the dialer's note for the server side (MemTcpSocket: address family)
     quint64 id(EndIndex e) const { return m_ids[e]; }
     bool buffered(EndIndex e) const { return m_buffered[e]; }
     void setServerBuffered(bool buffered)

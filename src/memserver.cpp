@@ -8,6 +8,8 @@
 #include <QtCore/qpointer.h>
 #include <QtCore/qthread.h>
 
+#include <algorithm>
+
 using namespace MemConnPrivate;
 
 namespace {
@@ -70,6 +72,22 @@ void MemServerPrivate::syncPending()
 {
     if (listener)
         listener->setListed(int(pending.size()));
+}
+
+void MemServerPrivate::take(MemSocket *socket)
+{
+    const qsizetype i = std::find_if(pending.cbegin(), pending.cend(),
+                                     [socket](const Pending &p) { return p.socket == socket; })
+        - pending.cbegin();
+    if (i == pending.size())
+        return;
+    const Pending next = pending.takeAt(i);
+    MemSocketPrivate::get(next.socket)->pendingIn = nullptr;
+    syncPending();
+    // What arrived with it is told through its event loop (or after the
+    // current MemConn handler), once the caller has connected its slots.
+    if (next.connection && next.socket != delivering)
+        next.connection->raise(Server, 0);
 }
 
 void MemServerPrivate::forget(MemSocket *socket)
@@ -198,14 +216,9 @@ MemSocket *MemServer::nextPendingConnection()
         if (!d->materialize().socket)
             return nullptr;
     }
-    const MemServerPrivate::Pending next = d->pending.takeFirst();
-    MemSocketPrivate::get(next.socket)->pendingIn = nullptr;
-    d->syncPending();
-    // What arrived with it is told through its event loop (or after the
-    // current MemConn handler), once the caller has connected its slots.
-    if (next.connection && next.socket != d->delivering)
-        next.connection->raise(Server, 0);
-    return next.socket;
+    MemSocket *next = d->pending.constFirst().socket;
+    d->take(next);
+    return next;
 }
 
 bool MemServer::waitForNewConnection(int msec, bool *timedOut)

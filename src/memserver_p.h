@@ -42,6 +42,7 @@ public:
     void processArrivals();            // the server's event: newConnection() for each
     void syncPending();                // tells the listener how full the pending list is
     void forget(MemSocket *socket);    // a pending socket is being destroyed
+    void take(MemSocket *socket);      // a pending socket is handed out
     void setError(MemConnPrivate::Failure failure, const QString &address);
     QObject *holderForNewSocket();
 

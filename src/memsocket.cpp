@@ -72,6 +72,7 @@ void MemSocketPrivate::connectToServer(QIODevice::OpenMode mode)
         return;
     }
     auto c = std::make_shared<Connection>(addr.name, addr.buffered);
+    c->clientTag = dialTag;
     c->attach(Client, this, writtenReceivers.load() > 0);
     if (readBufferSize > 0)
         c->setReadLimit(Client, readBufferSize);

@@ -120,6 +120,7 @@ public:
     QAbstractSocket::SocketState state = QAbstractSocket::UnconnectedState;
     QAbstractSocket::SocketError error = QAbstractSocket::UnknownSocketError;
     qint64 readBufferSize = 0;
+    int dialTag = 0;                   // copied to Connection::clientTag when dialing
     qint64 sendWindow = -1;            // setSocketOption(SendBufferSizeSocketOption); -1: the default
     quint64 localId = 0;
     quint64 peerId = 0;

@@ -1,0 +1,311 @@
+// Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
+// MemTcpServer: a QTcpServer whose listening is a MemServer (a child) on the
+// name tcpName(address, port). QTcpServer's non-virtual isListening(),
+// close(), pauseAccepting() and resumeAccepting() read its private engine;
+// a socketpair descriptor that never becomes readable gives it one (Qt 6.4.2
+// qtcpserver.cpp setSocketDescriptor(), QNativeSocketEngine::initialize()).
+#include "memtcpserver.h"
+
+#include "memserver.h"
+#include "memserver_p.h"
+#include "memsocket.h"
+#include "memtcp_p.h"
+#include "memtcpsocket.h"
+
+#include <QtCore/qmetaobject.h>
+#include <QtCore/qpointer.h>
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+using namespace MemConnPrivate;
+
+namespace {
+struct Access : MemTcpServer
+{
+    static auto incoming() { return &Access::incomingConnection; }
+    static auto dPointer() { return &Access::d; }
+};
+// QTcpServer's own protected addPendingConnection(), which MemTcpServer hides.
+struct BaseAccess : QTcpServer
+{
+    static auto addPending() { return &BaseAccess::addPendingConnection; }
+};
+} // namespace
+
+class MemTcpServerPrivate
+{
+public:
+    // The MemServer that holds the name; its connections become MemTcpSockets.
+    class Inner : public MemServer
+    {
+    public:
+        Inner(MemTcpServerPrivate *d, QObject *parent) : MemServer(parent), d(d) {}
+        using MemServer::addPendingConnection;
+
+    protected:
+        void incomingConnection(MemSocket *socket) override { d->accepted(socket); }
+
+    private:
+        MemTcpServerPrivate *d;
+    };
+
+    // Sits in QTcpServer's private pending list, which QTcpServer::close()
+    // deletes: that is how a close through a QTcpServer* reaches us, before
+    // it returns.
+    class CloseWatch : public QTcpSocket
+    {
+    public:
+        CloseWatch(MemTcpServerPrivate *d, QObject *parent) : QTcpSocket(parent), d(d) {}
+        ~CloseWatch() override
+        {
+            if (d)
+                d->baseClosed(this);
+        }
+        MemTcpServerPrivate *d;
+    };
+
+    explicit MemTcpServerPrivate(MemTcpServer *q) : q(q) {}
+
+    void accepted(MemSocket *socket);
+    void baseClosed(CloseWatch *watch);
+    void closeMemory();
+    void engineBack();
+    void syncMaxPending()
+    {
+        if (inner)
+            inner->setMaxPendingConnections(q->QTcpServer::maxPendingConnections());
+    }
+    bool tryListen(const QHostAddress &address, quint16 port);
+
+    MemTcpServer *q;
+    Inner *inner = nullptr;
+    CloseWatch *watch = nullptr;
+    QList<QPointer<MemTcpSocket>> queue;
+    QHostAddress address;
+    quint16 port = 0;
+    int keptFd = -1;   // our end of the socketpair; QTcpServer's engine owns the other
+    bool buffered = true;
+    QAbstractSocket::SocketError error = QAbstractSocket::UnknownSocketError;
+    QString errorString;
+};
+
+void MemTcpServerPrivate::accepted(MemSocket *socket)
+{
+    MemTcpSocket *tcp = adoptAccepted(socket, address, port, q);
+    (q->*Access::incoming())(tcp);   // virtual: a subclass's override runs
+}
+
+void MemTcpServerPrivate::baseClosed(CloseWatch *closed)
+{
+    if (watch == closed)
+        watch = nullptr;
+    closeMemory();
+}
+
+void MemTcpServerPrivate::closeMemory()
+{
+    // As QTcpServer::close(): connections not taken are deleted (first, so
+    // that each leaves the inner server's pending list itself).
+    const QList<QPointer<MemTcpSocket>> notTaken = std::exchange(queue, {});
+    for (const QPointer<MemTcpSocket> &s : notTaken)
+        delete s.data();
+    if (inner) {
+        Inner *old = std::exchange(inner, nullptr);
+        old->close();   // frees the name; clients in the backlog are refused
+        old->deleteLater();
+    }
+    if (keptFd >= 0)
+        ::close(std::exchange(keptFd, -1));
+    port = 0;
+    address.clear();
+}
+
+void MemTcpServerPrivate::engineBack()
+{
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+        return;   // QTcpServer* callers then see isListening() false; everything else works
+    if (!q->QTcpServer::setSocketDescriptor(fds[0])) {
+        ::close(fds[0]);
+        ::close(fds[1]);
+        return;
+    }
+    keptFd = fds[1];   // kept open, so the engine's end never becomes readable
+    watch = new CloseWatch(this, q);
+    (q->*BaseAccess::addPending())(watch);
+}
+
+bool MemTcpServerPrivate::tryListen(const QHostAddress &at, quint16 atPort)
+{
+    auto *server = new Inner(this, q);
+    server->setMaxPendingConnections(q->QTcpServer::maxPendingConnections());
+    if (!server->listen(Address::format(buffered, tcpName(at, atPort)))) {
+        delete server;
+        return false;
+    }
+    QObject::connect(server, &MemServer::newConnection, q, &QTcpServer::newConnection);
+    inner = server;
+    address = at;
+    port = atPort;
+    return true;
+}
+
+// ---------------------------------------------------------------------------
+
+MemTcpServer::MemTcpServer(QObject *parent)
+    : QTcpServer(parent), d(std::make_unique<MemTcpServerPrivate>(this))
+{
+}
+
+MemTcpServer::~MemTcpServer()
+{
+    close();
+    if (d->watch)
+        d->watch->d = nullptr;
+}
+
+bool MemTcpServer::listen(const QHostAddress &address, quint16 port)
+{
+    if (isListening()) {
+        qWarning("QTcpServer::listen() called when already listening");
+        return false;
+    }
+    if (address.isNull() && address.protocol() != QAbstractSocket::AnyIPProtocol) {
+        d->error = QAbstractSocket::SocketAddressNotAvailableError;
+        d->errorString = tcpName(address, port) + QStringLiteral(": no address to listen on");
+        return false;
+    }
+    bool ok = false;
+    if (port != 0) {
+        ok = d->tryListen(address, port);
+    } else {
+        // A free in-memory port: free at this address and at the wildcards,
+        // so any client that would reach it reaches this server.
+        static std::atomic<uint> next{0};
+        for (int tries = 0; tries < 16384 && !ok; ++tries) {
+            const quint16 candidate = quint16(49152 + (next.fetch_add(1) % 16384));
+            const QStringList held = MemServer::serverNames();
+            const QString names[] = {tcpName(address, candidate),
+                                     tcpName(QHostAddress(QHostAddress::Any), candidate),
+                                     tcpName(QHostAddress(QHostAddress::AnyIPv4), candidate),
+                                     tcpName(QHostAddress(QHostAddress::AnyIPv6), candidate),
+                                     QStringLiteral("localhost:") + QString::number(candidate)};
+            if (std::any_of(std::begin(names), std::end(names), [&](const QString &n) { return held.contains(n); }))
+                continue;
+            ok = d->tryListen(address, candidate);
+        }
+    }
+    if (!ok) {
+        d->error = QAbstractSocket::AddressInUseError;
+        d->errorString = tcpName(address, port)
+            + (port ? QStringLiteral(": the address is already in use (by an in-memory server)")
+                    : QStringLiteral(": no free in-memory port"));
+        return false;
+    }
+    d->error = QAbstractSocket::UnknownSocketError;
+    d->errorString.clear();
+    d->engineBack();
+    return true;
+}
+
+void MemTcpServer::close()
+{
+    QTcpServer::close();   // deletes the watch, which closes the in-memory side
+    d->closeMemory();      // when there was no engine (socketpair refused)
+}
+
+bool MemTcpServer::isListening() const
+{
+    return d->inner && d->inner->isListening();
+}
+
+quint16 MemTcpServer::serverPort() const
+{
+    return d->inner ? d->port : 0;
+}
+
+QHostAddress MemTcpServer::serverAddress() const
+{
+    return d->inner ? d->address : QHostAddress();
+}
+
+QAbstractSocket::SocketError MemTcpServer::serverError() const
+{
+    return d->error;
+}
+
+QString MemTcpServer::errorString() const
+{
+    return d->errorString;
+}
+
+bool MemTcpServer::waitForNewConnection(int msec, bool *timedOut)
+{
+    if (timedOut)
+        *timedOut = false;
+    if (!d->inner)
+        return false;
+    if (!d->queue.isEmpty())
+        return true;
+    d->syncMaxPending();
+    return d->inner->waitForNewConnection(msec, timedOut);
+}
+
+void MemTcpServer::pauseAccepting()
+{
+    if (d->inner)
+        d->inner->pauseAccepting();
+}
+
+void MemTcpServer::resumeAccepting()
+{
+    if (d->inner)
+        d->inner->resumeAccepting();
+}
+
+bool MemTcpServer::hasPendingConnections() const
+{
+    d->queue.removeIf([](const QPointer<MemTcpSocket> &s) { return s.isNull(); });
+    return !d->queue.isEmpty() || (d->inner && d->inner->hasPendingConnections());
+}
+
+QTcpSocket *MemTcpServer::nextPendingConnection()
+{
+    d->queue.removeIf([](const QPointer<MemTcpSocket> &s) { return s.isNull(); });
+    if (d->queue.isEmpty() && d->inner) {
+        d->syncMaxPending();
+        MemServerPrivate::get(d->inner)->materialize();
+        d->queue.removeIf([](const QPointer<MemTcpSocket> &s) { return s.isNull(); });
+    }
+    if (d->queue.isEmpty())
+        return nullptr;
+    MemTcpSocket *next = d->queue.takeFirst();
+    if (d->inner) {
+        // Its MemSocket leaves the inner server's backlog count.
+        if (MemSocket *inner = innerSocket(next))
+            MemServerPrivate::get(d->inner)->take(inner);
+    }
+    return next;
+}
+
+void MemTcpServer::incomingConnection(MemTcpSocket *socket)
+{
+    addPendingConnection(socket);
+}
+
+void MemTcpServer::addPendingConnection(MemTcpSocket *socket)
+{
+    if (!socket)
+        return;
+    d->queue.append(socket);
+    // Counted in the inner server's backlog, so maxPendingConnections() holds.
+    if (d->inner) {
+        d->syncMaxPending();
+        if (MemSocket *inner = innerSocket(socket))
+            d->inner->addPendingConnection(inner);
+    }
+    // QTcpServer::addPendingConnection() would queue it in the private list;
+    // its signal, the one QHttpServer listens to, is emitted the public way.
+    QMetaMethod::fromSignal(&QTcpServer::pendingConnectionAvailable).invoke(this, Qt::DirectConnection);
+}
