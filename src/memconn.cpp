@@ -5,8 +5,12 @@
 #include "memaddress_p.h"
 #include "memendpoint_p.h"
 #include "memsocket.h"
+#include "memtcp_p.h"
+#include "memtcpserver.h"
+#include "memtcpsocket.h"
 
 #include <QtNetwork/qlocalsocket.h>
+#include <QtNetwork/qtcpserver.h>
 #include <QtNetwork/qtcpsocket.h>
 
 namespace MemConnPrivate {
@@ -33,6 +37,12 @@ QIODevice *MemConn::dial(const QString &address, QObject *parent)
     switch (e.network) {
     case Endpoint::Memu:
     case Endpoint::Memb: {
+        if (e.fromTcp) {   // TCP code in memory: a QTcpSocket, as without the mapping
+            auto *s = new MemTcpSocket(parent);
+            s->setBuffered(e.network == Endpoint::Memb);
+            s->connectToHost(e.host, e.port);
+            return s;
+        }
         auto *s = new MemSocket(parent);
         s->connectToServer(MemConnPrivate::Address::format(e.network == Endpoint::Memb, e.name));
         return s;
@@ -58,4 +68,33 @@ QIODevice *MemConn::dial(const QString &address, QObject *parent)
 void MemConn::mapNetwork(const QString &from, const QString &to)
 {
     Endpoint::setMapping(from, to);
+}
+
+QTcpSocket *MemConn::createTcpSocket(QObject *parent)
+{
+    const Endpoint::Network n = Endpoint::mapped(QStringLiteral("tcp"));
+    if (n != Endpoint::Memu && n != Endpoint::Memb)
+        return new QTcpSocket(parent);
+    auto *s = new MemTcpSocket(parent);
+    s->setBuffered(n == Endpoint::Memb);
+    return s;
+}
+
+QTcpServer *MemConn::createTcpServer(QObject *parent)
+{
+    const Endpoint::Network n = Endpoint::mapped(QStringLiteral("tcp"));
+    if (n != Endpoint::Memu && n != Endpoint::Memb)
+        return new QTcpServer(parent);
+    auto *s = new MemTcpServer(parent);
+    MemConnPrivate::setServerBuffered(s, n == Endpoint::Memb);
+    return s;
+}
+
+bool MemConn::listenTcp(QTcpServer *server, const QHostAddress &address, quint16 port)
+{
+    if (!server)
+        return false;
+    if (auto *mem = qobject_cast<MemTcpServer *>(server))
+        return mem->listen(address, port);
+    return server->listen(address, port);
 }

@@ -63,31 +63,36 @@ Endpoint Endpoint::resolve(const QString &address)
     const qsizetype colon = address.indexOf(QLatin1Char(':'));
     if (colon <= 0)
         return fail(QStringLiteral("no network (expected memu:, memb:, tcp:, local: or unix:)"));
-    QString network = canonicalNetwork(address.left(colon));
+    const QString given = canonicalNetwork(address.left(colon));
+    QString network = given;
     const QString rest = address.mid(colon + 1);
     {
         NetworkMap &map = networkMap();
         std::lock_guard lock(map.mutex);
         network = map.to.value(network, network);
     }
-    if (network == QLatin1StringView("memu") || network == QLatin1StringView("memb")
-        || network == QLatin1StringView("local")) {
+    const bool memory = network == QLatin1StringView("memu") || network == QLatin1StringView("memb");
+    if (memory || network == QLatin1StringView("local")) {
         if (rest.isEmpty())
             return fail(QStringLiteral("empty name"));
         e.network = network == QLatin1StringView("memu") ? Memu
             : network == QLatin1StringView("memb")       ? Memb
                                                           : Local;
         e.name = rest;
-        return e;
-    }
-    if (network != QLatin1StringView("tcp"))
+        if (!memory || given != QLatin1StringView("tcp"))
+            return e;
+    } else if (network != QLatin1StringView("tcp")) {
         return fail(QStringLiteral("unknown network \"%1\"").arg(network));
+    }
+    // A tcp address, perhaps mapped to memory (then it keeps its network and
+    // name, and gains its host and port for MemTcpSocket/MemTcpServer).
+    QString host;
     QString portText;
     if (rest.startsWith(QLatin1Char('['))) {
         const qsizetype close = rest.indexOf(QLatin1Char(']'));
         if (close < 0)
             return fail(QStringLiteral("no ']' after an IPv6 host"));
-        e.name = rest.mid(1, close - 1);
+        host = rest.mid(1, close - 1);
         if (rest.mid(close + 1, 1) != QLatin1StringView(":"))
             return fail(QStringLiteral("no port (tcp:HOST:PORT)"));
         portText = rest.mid(close + 2);
@@ -95,7 +100,7 @@ Endpoint Endpoint::resolve(const QString &address)
         const qsizetype last = rest.lastIndexOf(QLatin1Char(':'));
         if (last < 0)
             return fail(QStringLiteral("no port (tcp:HOST:PORT)"));
-        e.name = rest.left(last);
+        host = rest.left(last);
         portText = rest.mid(last + 1);
     }
     bool ok = false;
@@ -104,9 +109,32 @@ Endpoint Endpoint::resolve(const QString &address)
         return fail(QStringLiteral("no port (tcp:HOST:PORT)"));
     if (!ok || port > 65535)
         return fail(QStringLiteral("bad port \"%1\"").arg(portText));
-    e.network = Tcp;
     e.port = quint16(port);
+    if (memory) {
+        e.fromTcp = true;
+        e.host = host;
+        return e;
+    }
+    e.network = Tcp;
+    e.name = host;
     return e;
+}
+
+Endpoint::Network Endpoint::mapped(const QString &network)
+{
+    const QString from = canonicalNetwork(network);
+    NetworkMap &map = networkMap();
+    std::lock_guard lock(map.mutex);
+    const QString to = map.to.value(from, from);
+    if (to == QLatin1StringView("memu"))
+        return Memu;
+    if (to == QLatin1StringView("memb"))
+        return Memb;
+    if (to == QLatin1StringView("tcp"))
+        return Tcp;
+    if (to == QLatin1StringView("local"))
+        return Local;
+    return Invalid;
 }
 
 void Endpoint::setMapping(const QString &from, const QString &to)

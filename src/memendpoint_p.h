@@ -13,7 +13,9 @@ struct Endpoint
     enum Network { Invalid, Memu, Memb, Tcp, Local };
     Network network = Invalid;
     QString name;        // memu/memb/local: the name; tcp: the host
-    quint16 port = 0;    // tcp
+    quint16 port = 0;    // tcp, and a tcp address mapped to memory
+    QString host;        // a tcp address mapped to memory: its host ("" for any)
+    bool fromTcp = false;   // a tcp address mapped to memu/memb
     QString error;       // why the address is invalid, naming it
 
     // Parses `address` after applying the network map.
@@ -21,6 +23,8 @@ struct Endpoint
     // Addresses on network `from` use network `to` from now on (empty: no
     // mapping). Thread-safe.
     static void setMapping(const QString &from, const QString &to);
+    // Where addresses on `network` go now: Memu, Memb, or the network itself.
+    static Network mapped(const QString &network);
 };
 
 } // namespace MemConnPrivate

@@ -6,6 +6,8 @@
 #include "memendpoint_p.h"
 #include "memserver.h"
 #include "memsocket.h"
+#include "memtcp_p.h"
+#include "memtcpserver.h"
 
 #include <QtNetwork/qhostaddress.h>
 #include <QtNetwork/qlocalserver.h>
@@ -50,6 +52,24 @@ bool MemListener::listen(const QString &address)
         return false;
     case Endpoint::Memu:
     case Endpoint::Memb: {
+        if (e.fromTcp) {
+            // TCP code in memory: a QTcpServer handing out QTcpSockets, as
+            // without the mapping, on the in-memory name "HOST:PORT".
+            auto *server = new MemTcpServer(this);
+            MemConnPrivate::setServerBuffered(server, e.network == Endpoint::Memb);
+            if (!MemConnPrivate::listenOnHost(server, e.host, e.port)) {
+                d->error = address + QStringLiteral(": ") + server->errorString();
+                delete server;
+                return false;
+            }
+            connect(server, &QTcpServer::newConnection, this, &MemListener::newConnection);
+            d->tcp = server;
+            d->address = MemConnPrivate::Address::format(
+                e.network == Endpoint::Memb,
+                e.host.isEmpty() ? MemConnPrivate::tcpName(server->serverAddress(), server->serverPort())
+                                 : MemConnPrivate::tcpName(e.host, server->serverPort()));
+            break;
+        }
         auto *server = new MemServer(this);
         if (!server->listen(MemConnPrivate::Address::format(e.network == Endpoint::Memb, e.name))) {
             d->error = server->errorString();
@@ -120,6 +140,8 @@ void MemListener::close()
     // taken; taken devices belong to the listener now and stay connected.
     if (d->mem)
         d->mem->close();
+    else if (auto *mem = qobject_cast<MemTcpServer *>(d->tcp))
+        mem->close();
     else if (d->tcp)
         d->tcp->close();
     else

@@ -10,6 +10,7 @@
 #include <QtNetwork/qhostaddress.h>
 
 class MemSocket;
+class MemTcpServer;
 class MemTcpSocket;
 
 namespace MemConnPrivate {
@@ -39,6 +40,11 @@ enum TcpTag { TagNone = 0, TagIPv4 = 4, TagIPv6 = 6 };
 // a child), connected, with its addresses and ports set.
 MemTcpSocket *adoptAccepted(MemSocket *accepted, const QHostAddress &serverAddress, quint16 serverPort,
                             QObject *parent);
+// MemListener's and createTcpServer()'s knobs: which network the server's
+// sockets use, and listening on a host given as text ("localhost", an
+// in-memory host name, an IP address, or "" for Any).
+void setServerBuffered(MemTcpServer *server, bool buffered);
+bool listenOnHost(MemTcpServer *server, const QString &host, quint16 port);
 // The MemSocket carrying a MemTcpSocket's connection; null when unconnected.
 MemSocket *innerSocket(MemTcpSocket *socket);
 

@@ -15,6 +15,9 @@
 #include <QtCore/qmetaobject.h>
 #include <QtCore/qpointer.h>
 
+#include <algorithm>
+#include <atomic>
+
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -76,7 +79,8 @@ public:
         if (inner)
             inner->setMaxPendingConnections(q->QTcpServer::maxPendingConnections());
     }
-    bool tryListen(const QHostAddress &address, quint16 port);
+    bool tryListen(const QString &host, const QHostAddress &address, quint16 port);
+    bool listen(const QString &host, const QHostAddress &address, quint16 port);
 
     MemTcpServer *q;
     Inner *inner = nullptr;
@@ -136,11 +140,12 @@ void MemTcpServerPrivate::engineBack()
     (q->*BaseAccess::addPending())(watch);
 }
 
-bool MemTcpServerPrivate::tryListen(const QHostAddress &at, quint16 atPort)
+bool MemTcpServerPrivate::tryListen(const QString &host, const QHostAddress &at, quint16 atPort)
 {
     auto *server = new Inner(this, q);
     server->setMaxPendingConnections(q->QTcpServer::maxPendingConnections());
-    if (!server->listen(Address::format(buffered, tcpName(at, atPort)))) {
+    const QString name = host.isEmpty() ? tcpName(at, atPort) : tcpName(host, atPort);
+    if (!server->listen(Address::format(buffered, name))) {
         delete server;
         return false;
     }
@@ -167,18 +172,24 @@ MemTcpServer::~MemTcpServer()
 
 bool MemTcpServer::listen(const QHostAddress &address, quint16 port)
 {
-    if (isListening()) {
+    return d->listen(QString(), address, port);
+}
+
+bool MemTcpServerPrivate::listen(const QString &host, const QHostAddress &at, quint16 atPort)
+{
+    if (q->isListening()) {
         qWarning("QTcpServer::listen() called when already listening");
         return false;
     }
-    if (address.isNull() && address.protocol() != QAbstractSocket::AnyIPProtocol) {
-        d->error = QAbstractSocket::SocketAddressNotAvailableError;
-        d->errorString = tcpName(address, port) + QStringLiteral(": no address to listen on");
+    const QString shown = host.isEmpty() ? tcpName(at, atPort) : tcpName(host, atPort);
+    if (host.isEmpty() && at.isNull() && at.protocol() != QAbstractSocket::AnyIPProtocol) {
+        error = QAbstractSocket::SocketAddressNotAvailableError;
+        errorString = shown + QStringLiteral(": no address to listen on");
         return false;
     }
     bool ok = false;
-    if (port != 0) {
-        ok = d->tryListen(address, port);
+    if (atPort != 0) {
+        ok = tryListen(host, at, atPort);
     } else {
         // A free in-memory port: free at this address and at the wildcards,
         // so any client that would reach it reaches this server.
@@ -186,27 +197,44 @@ bool MemTcpServer::listen(const QHostAddress &address, quint16 port)
         for (int tries = 0; tries < 16384 && !ok; ++tries) {
             const quint16 candidate = quint16(49152 + (next.fetch_add(1) % 16384));
             const QStringList held = MemServer::serverNames();
-            const QString names[] = {tcpName(address, candidate),
+            const QString names[] = {host.isEmpty() ? tcpName(at, candidate) : tcpName(host, candidate),
                                      tcpName(QHostAddress(QHostAddress::Any), candidate),
                                      tcpName(QHostAddress(QHostAddress::AnyIPv4), candidate),
                                      tcpName(QHostAddress(QHostAddress::AnyIPv6), candidate),
                                      QStringLiteral("localhost:") + QString::number(candidate)};
             if (std::any_of(std::begin(names), std::end(names), [&](const QString &n) { return held.contains(n); }))
                 continue;
-            ok = d->tryListen(address, candidate);
+            ok = tryListen(host, at, candidate);
         }
     }
     if (!ok) {
-        d->error = QAbstractSocket::AddressInUseError;
-        d->errorString = tcpName(address, port)
-            + (port ? QStringLiteral(": the address is already in use (by an in-memory server)")
-                    : QStringLiteral(": no free in-memory port"));
+        error = QAbstractSocket::AddressInUseError;
+        errorString = shown
+            + (atPort ? QStringLiteral(": the address is already in use (by an in-memory server)")
+                      : QStringLiteral(": no free in-memory port"));
         return false;
     }
-    d->error = QAbstractSocket::UnknownSocketError;
-    d->errorString.clear();
-    d->engineBack();
+    error = QAbstractSocket::UnknownSocketError;
+    errorString.clear();
+    engineBack();
     return true;
+}
+
+void MemConnPrivate::setServerBuffered(MemTcpServer *server, bool buffered)
+{
+    (server->*Access::dPointer())->buffered = buffered;
+}
+
+bool MemConnPrivate::listenOnHost(MemTcpServer *server, const QString &host, quint16 port)
+{
+    QHostAddress address;
+    if (host.isEmpty())
+        return server->listen(QHostAddress::Any, port);
+    if (address.setAddress(host))
+        return server->listen(address, port);
+    // A name: held as "name:port"; its sockets' addresses are loopback's.
+    const QHostAddress loopback(QHostAddress::LocalHost);
+    return (server->*Access::dPointer())->listen(host, loopback, port);
 }
 
 void MemTcpServer::close()

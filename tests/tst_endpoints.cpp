@@ -2,6 +2,8 @@
 // One address string for memory, TCP and local sockets; network mapping.
 #include <MemConn/MemConn>
 #include <MemConn/MemListener>
+#include <MemConn/MemTcpServer>
+#include <MemConn/MemTcpSocket>
 #include <MemConn/MemServer>
 #include <MemConn/MemSocket>
 
@@ -55,7 +57,8 @@ int envChild(int argc, char **argv)
     MemListener tcp, local;
     const bool ok = tcp.listen(QStringLiteral("tcp:envhost:1")) && local.listen(QStringLiteral("unix:envsock"));
     std::unique_ptr<QIODevice> c(MemConn::dial(QStringLiteral("tcp:envhost:1")));
-    const bool mem = qobject_cast<MemSocket *>(c.get()) && c->isOpen();
+    auto *tcpSocket = qobject_cast<MemTcpSocket *>(c.get());
+    const bool mem = tcpSocket && tcpSocket->waitForConnected(5000);
     std::printf("%s %s %s %s\n", ok ? "listened" : "failed", qPrintable(tcp.address()),
                 qPrintable(local.address()), mem ? "dialled-in-memory" : "not-in-memory");
     return 0;
@@ -133,9 +136,24 @@ void tst_Endpoints::mappingOnAndOff()
         QCOMPARE(listener.address(), QStringLiteral("memu:localhost:8080"));
         QVERIFY(MemServer::serverNames().contains(QStringLiteral("localhost:8080")));
         std::unique_ptr<QIODevice> c(MemConn::dial(QStringLiteral("tcp:localhost:8080")));
-        auto *mem = qobject_cast<MemSocket *>(c.get());
+        // TCP code keeps its types: a QTcpSocket (MemTcpSocket, memu as mapped).
+        auto *mem = qobject_cast<MemTcpSocket *>(c.get());
         QVERIFY(mem);
-        QCOMPARE(mem->state(), QAbstractSocket::ConnectedState);
+        QVERIFY(!mem->isBuffered());
+        QVERIFY(spinUntil([&] { return mem->state() == QAbstractSocket::ConnectedState; }));
+        QVERIFY(spinUntil([&] { return listener.hasPendingConnections(); }));
+        std::unique_ptr<QIODevice> accepted(listener.nextPendingConnection());
+        QVERIFY(qobject_cast<QTcpSocket *>(accepted.get()));
+        QCOMPARE(static_cast<QTcpSocket *>(accepted.get())->localPort(), quint16(8080));
+        // The factories follow the same map.
+        std::unique_ptr<QTcpSocket> made(MemConn::createTcpSocket());
+        QVERIFY(qobject_cast<MemTcpSocket *>(made.get()));
+        std::unique_ptr<QTcpServer> madeServer(MemConn::createTcpServer());
+        QVERIFY(qobject_cast<MemTcpServer *>(madeServer.get()));
+        QVERIFY(MemConn::listenTcp(madeServer.get(), QHostAddress::LocalHost, 0));
+        QVERIFY(madeServer->isListening());   // through QTcpServer*
+        made->connectToHost(QHostAddress::LocalHost, static_cast<MemTcpServer *>(madeServer.get())->serverPort());
+        QVERIFY(made->waitForConnected(5000));
         QCOMPARE(roundTrip(QStringLiteral("tcp:mapped:1")), QStringLiteral("pong over tcp:mapped:1"));
     }
     MemConn::mapNetwork(QStringLiteral("unix"), QStringLiteral("memb"));   // unix is local's other name
@@ -148,6 +166,11 @@ void tst_Endpoints::mappingOnAndOff()
     MemConn::mapNetwork(QStringLiteral("local"), QString());
     std::unique_ptr<QIODevice> c(MemConn::dial(QStringLiteral("tcp:127.0.0.1:1")));
     QVERIFY(qobject_cast<QTcpSocket *>(c.get()));
+    QVERIFY(!qobject_cast<MemTcpSocket *>(c.get()));
+    std::unique_ptr<QTcpSocket> plain(MemConn::createTcpSocket());
+    QVERIFY(plain && !qobject_cast<MemTcpSocket *>(plain.get()));
+    std::unique_ptr<QTcpServer> plainServer(MemConn::createTcpServer());
+    QVERIFY(plainServer && !qobject_cast<MemTcpServer *>(plainServer.get()));
     std::unique_ptr<QIODevice> l(MemConn::dial(QStringLiteral("local:") + uniqueName("nobody")));
     QVERIFY(qobject_cast<QLocalSocket *>(l.get()));
 }

@@ -5,6 +5,7 @@
 
 #include <QtCore/qiodevice.h>
 #include <QtCore/qstring.h>
+#include <QtNetwork/qhostaddress.h>
 
 /*!
     One address string for every transport, Go memconn's Provider in Qt form:
@@ -12,6 +13,9 @@
     (QTcpSocket), "local:NAME" or Go's "unix:NAME" (QLocalSocket). The same
     code, given a tcp: address, runs across machines on Qt Network.
 */
+class QTcpServer;
+class QTcpSocket;
+
 namespace MemConn {
 
 /*!
@@ -32,5 +36,27 @@ MEMCONN_EXPORT QIODevice *dial(const QString &address, QObject *parent = nullptr
     ("tcp=memu,local=memu") applies mappings when the first address is used.
 */
 MEMCONN_EXPORT void mapNetwork(const QString &from, const QString &to);
+
+/*!
+    The one line of production code that lets an unchanged binary run its
+    TCP code in memory: returns a MemTcpSocket (memu or memb, as mapped) when
+    network "tcp" is mapped to memory (mapNetwork() or MEMCONN_NETWORK_MAP),
+    and a plain QTcpSocket otherwise. Owned by \a parent (by the caller when
+    null).
+*/
+MEMCONN_EXPORT QTcpSocket *createTcpSocket(QObject *parent = nullptr);
+/*!
+    A MemTcpServer when "tcp" is mapped to memory, a plain QTcpServer
+    otherwise; see createTcpSocket(). Listen on it through MemConn's type
+    when it is one: QTcpServer::listen() is not virtual, so call
+    MemConn::listenTcp() (or cast with qobject_cast<MemTcpServer *>).
+*/
+MEMCONN_EXPORT QTcpServer *createTcpServer(QObject *parent = nullptr);
+/*!
+    Listens on \a address and \a port with whichever server
+    createTcpServer() returned: MemTcpServer::listen() for an in-memory one
+    (QTcpServer::listen() is not virtual), QTcpServer::listen() otherwise.
+*/
+MEMCONN_EXPORT bool listenTcp(QTcpServer *server, const QHostAddress &address, quint16 port = 0);
 
 } // namespace MemConn
