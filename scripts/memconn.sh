@@ -16,7 +16,8 @@ packages=(cmake ninja-build g++ clang libclang-rt-14-dev qt6-base-dev qt6-declar
           qml6-module-qttest qml6-module-qtqml qml6-module-qtqml-models
           qml6-module-qtquick qml6-module-qtquick-controls
           qml6-module-qtquick-layouts qml6-module-qtquick-templates qml6-module-qtquick-window
-          qml6-module-qtqml-workerscript qt6-remoteobjects-dev)
+          qml6-module-qtqml-workerscript qt6-remoteobjects-dev
+          qt6-httpserver-dev qt6-websockets-dev)
 
 install_missing() {
     local missing=()
