@@ -3,6 +3,8 @@
 // MemSockets through addHostSideConnection()/addClientSideConnection(), in
 // one thread and with the host in a thread of its own. The replica is
 // acquired, its properties follow the source, and its slots run on the source.
+#include <MemConn/MemConn>
+#include <MemConn/MemRemoteObjects>
 #include <MemConn/MemServer>
 #include <MemConn/MemSocket>
 
@@ -11,6 +13,7 @@
 #include <QtRemoteObjects/QRemoteObjectDynamicReplica>
 #include <QtRemoteObjects/QRemoteObjectHost>
 #include <QtRemoteObjects/QRemoteObjectNode>
+#include <QtNetwork/QTcpServer>
 #include <QtTest/QtTest>
 
 #include <condition_variable>
@@ -59,12 +62,19 @@ private:
 };
 
 // A host node that serves every connection of a MemServer, in whatever thread
-// it is created.
+// it is created; or, with `url`, one that listens on that URL itself
+// (MemConn::registerRemoteObjectsTransport()).
 class HostSide : public QObject
 {
 public:
-    explicit HostSide(const QString &name)
+    explicit HostSide(const QString &name, const QUrl &url = QUrl())
     {
+        if (!url.isEmpty()) {
+            hostUrlSet = node.setHostUrl(url);
+            listening = hostUrlSet;
+            node.enableRemoting(&thermostat, QStringLiteral("Thermostat"));
+            return;
+        }
         hostUrlSet = node.setHostUrl(QUrl(QStringLiteral("memu:") + name),
                                      QRemoteObjectHost::AllowExternalRegistration);
         node.enableRemoting(&thermostat, QStringLiteral("Thermostat"));
@@ -97,8 +107,14 @@ private Q_SLOTS:
     void devicesDeletedBeforeTheirNodes();
     void serverInOneThread();
     void hostInAnotherThread();
+    void memuUrls();
+    void membUrlNodeBeforeHost();
+    void urlHostInAnotherThread();
+    void tcpUrlsMappedToMemory();
 
 private:
+    template <typename OnHost>
+    void exerciseNode(QRemoteObjectNode &node, Thermostat *source, OnHost onHost);
     // Acquires the replica over `socket` and checks it end to end. `host`
     // runs `work` in the host's thread and waits for it.
     template <typename OnHost>
@@ -110,6 +126,12 @@ void tst_RemoteObjects::exerciseReplica(MemSocket *socket, Thermostat *source, O
 {
     QRemoteObjectNode node;
     node.addClientSideConnection(socket);
+    exerciseNode(node, source, onHost);
+}
+
+template <typename OnHost>
+void tst_RemoteObjects::exerciseNode(QRemoteObjectNode &node, Thermostat *source, OnHost onHost)
+{
     std::unique_ptr<QRemoteObjectDynamicReplica> replica(
         node.acquireDynamic(QStringLiteral("Thermostat")));
     QVERIFY(replica);
@@ -206,7 +228,7 @@ void tst_RemoteObjects::serverInOneThread()
 class HostThread : public QThread
 {
 public:
-    explicit HostThread(const QString &name) : m_name(name) {}
+    explicit HostThread(const QString &name, const QUrl &url = QUrl()) : m_name(name), m_url(url) {}
 
     // Runs `work` in the host thread and waits for it to finish.
     void runOnHost(std::function<void()> work)
@@ -228,7 +250,7 @@ protected:
     void run() override
     {
         {
-            auto host = std::make_unique<HostSide>(m_name);   // created in this thread
+            auto host = std::make_unique<HostSide>(m_name, m_url);   // created in this thread
             std::lock_guard lock(m_mutex);
             m_host = std::move(host);
             m_started = true;
@@ -254,6 +276,7 @@ protected:
 
 private:
     const QString m_name;
+    const QUrl m_url;
     std::mutex m_mutex;
     std::condition_variable m_cond;
     std::vector<std::function<void()>> m_work;
@@ -281,6 +304,76 @@ void tst_RemoteObjects::hostInAnotherThread()
     }
     thread.stop();
     QVERIFY(thread.wait(5000));
+}
+
+void tst_RemoteObjects::memuUrls()
+{
+    MemConn::registerRemoteObjectsTransport();
+    const QUrl url(QStringLiteral("memu:") + uniqueName("ro-url"));
+    HostSide host(QString(), url);
+    QVERIFY(host.hostUrlSet);
+    QCOMPARE(host.node.hostUrl(), url);
+    QVERIFY(MemServer::serverNames().contains(url.path()));   // listening in memory, no devices by hand
+    QRemoteObjectNode node;
+    QVERIFY(node.connectToNode(url));
+    exerciseNode(node, &host.thermostat, [](auto work) { work(); });
+}
+
+void tst_RemoteObjects::membUrlNodeBeforeHost()
+{
+    MemConn::registerRemoteObjectsTransport();
+    const QUrl url(QStringLiteral("memb:") + uniqueName("ro-late"));
+    QRemoteObjectNode node;
+    QVERIFY(node.connectToNode(url));   // nobody listens yet: the node keeps trying
+    std::unique_ptr<QRemoteObjectDynamicReplica> early(node.acquireDynamic(QStringLiteral("Thermostat")));
+    QTest::qWait(50);
+    HostSide host(QString(), url);
+    QVERIFY(host.hostUrlSet);
+    QVERIFY2(early->waitForSource(10000), "the node reached a host that came later");
+    QCOMPARE(early->property("room").toString(), QStringLiteral("kitchen"));
+}
+
+void tst_RemoteObjects::urlHostInAnotherThread()
+{
+    MemConn::registerRemoteObjectsTransport();
+    const QUrl url(QStringLiteral("memu:") + uniqueName("ro-url-thread"));
+    HostThread thread(QString(), url);
+    thread.start();
+    HostSide *host = thread.host();
+    QVERIFY(host && host->hostUrlSet);
+    {
+        QRemoteObjectNode node;
+        QVERIFY(node.connectToNode(url));
+        exerciseNode(node, &host->thermostat, [&thread](auto work) { thread.runOnHost(work); });
+    }
+    thread.stop();
+    QVERIFY(thread.wait(5000));
+}
+
+void tst_RemoteObjects::tcpUrlsMappedToMemory()
+{
+    // A port the kernel gave out and took back: free now.
+    quint16 port = 0;
+    {
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+        port = probe.serverPort();
+    }
+    MemConn::mapNetwork(QStringLiteral("tcp"), QStringLiteral("memu"));
+    MemConn::registerRemoteObjectsTransport();
+    const QUrl url(QStringLiteral("tcp://127.0.0.1:%1").arg(port));
+    {
+        HostSide host(QString(), url);
+        QVERIFY(host.hostUrlSet);
+        // The host listens in memory: the kernel port is still free.
+        QTcpServer real;
+        QVERIFY2(real.listen(QHostAddress::LocalHost, port), qPrintable(real.errorString()));
+        real.close();
+        QRemoteObjectNode node;
+        QVERIFY(node.connectToNode(url));
+        exerciseNode(node, &host.thermostat, [](auto work) { work(); });
+    }
+    MemConn::mapNetwork(QStringLiteral("tcp"), QString());
 }
 
 QTEST_MAIN(tst_RemoteObjects)
