@@ -1,8 +1,9 @@
-// Qt Remote Objects over a MemSocket pair: a host node sharing a Thermostat
-// and a replica node using it, in one process, joined by
-// addHostSideConnection()/addClientSideConnection(). A property set on the
+// Qt Remote Objects in memory, addressed by URL: a host node sharing a
+// Thermostat on "memu:thermostat" and a replica node connecting to it, in one
+// process, with no devices handled by hand. MemConn::registerRemoteObjectsTransport()
+// gives Qt Remote Objects the memu and memb schemes. A property set on the
 // source reaches the replica; a slot called on the replica runs on the source.
-#include <MemConn/MemSocket>
+#include <MemConn/MemRemoteObjects>
 
 #include <QtCore/QCoreApplication>
 #include <QtCore/QTextStream>
@@ -29,25 +30,17 @@ int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
     QTextStream out(stdout);
+    MemConn::registerRemoteObjectsTransport();
+    const QUrl url(QStringLiteral("memu:thermostat"));
 
-    // The two ends of one in-memory connection. Qt Remote Objects writes to
-    // its devices while a node is destroyed, so they are declared first and
-    // outlive both nodes.
-    auto [hostEnd, replicaEnd] = MemSocket::createPair();
-    std::unique_ptr<MemSocket> hostDevice(hostEnd), replicaDevice(replicaEnd);
-
-    // Host side. A host node with no built-in server takes a URL of a schema
-    // Qt does not know, registered as external; devices are then added by hand.
+    // Host side: listens in memory on the URL's name.
     Thermostat thermostat;
-    QRemoteObjectHost host;
-    host.setHostUrl(QUrl(QStringLiteral("memu:thermostat")),
-                    QRemoteObjectHost::AllowExternalRegistration);
+    QRemoteObjectHost host(url);
     host.enableRemoting(&thermostat);
-    host.addHostSideConnection(hostEnd);
 
-    // Replica side.
+    // Replica side: connects by the same URL.
     QRemoteObjectNode node;
-    node.addClientSideConnection(replicaEnd);
+    node.connectToNode(url);
     std::unique_ptr<ThermostatReplica> replica(node.acquire<ThermostatReplica>());
 
     QObject::connect(replica.get(), &ThermostatReplica::initialized, &app, [&] {
