@@ -1,12 +1,16 @@
 // The swap from QTcpSocket to MemSocket is a type change. The key-value
 // client and server below are written once, as templates over the socket and
-// server types; main() runs them over QTcpSocket/QTcpServer and over
-// MemSocket/MemServer, and compares the answers and the time taken.
+// server types; main() runs them over QTcpSocket/QTcpServer, over
+// MemTcpSocket/MemTcpServer (a QTcpSocket/QTcpServer in memory: the TCP code
+// path itself, unchanged) and over MemSocket/MemServer, and compares the
+// answers and the time taken.
 // Only listen() and connect differ between the two (an address and port, or
 // a name): the two overloads of listenOn() and dial() hold that difference.
 // Run: swap [requests]
 #include <MemConn/MemServer>
 #include <MemConn/MemSocket>
+#include <MemConn/MemTcpServer>
+#include <MemConn/MemTcpSocket>
 
 #include <QtCore/QCoreApplication>
 #include <QtCore/QElapsedTimer>
@@ -17,7 +21,12 @@
 
 // --- The only lines that know which transport is in use -------------------
 bool listenOn(QTcpServer &server) { return server.listen(QHostAddress::LocalHost); }
+bool listenOn(MemTcpServer &server) { return server.listen(QHostAddress::LocalHost); }
 bool listenOn(MemServer &server) { return server.listen(QStringLiteral("swap-kv")); }
+void dial(MemTcpSocket &socket, const MemTcpServer &server)
+{
+    socket.connectToHost(QHostAddress::LocalHost, server.serverPort());
+}
 void dial(QTcpSocket &socket, const QTcpServer &server)
 {
     socket.connectToHost(QHostAddress::LocalHost, server.serverPort());
@@ -110,7 +119,7 @@ private:
     QList<QByteArray> m_answers;
 };
 
-template <typename Server, typename Socket>
+template <typename Server, typename Socket, typename ClientSocket = Socket>
 QList<QByteArray> runOver(const char *label, int requests, QTextStream &out)
 {
     Server server;
@@ -121,7 +130,7 @@ QList<QByteArray> runOver(const char *label, int requests, QTextStream &out)
     KeyValueServer<Server, Socket> service(server);
     QElapsedTimer timer;
     timer.start();
-    KeyValueClient<Socket> client(server, requests);
+    KeyValueClient<ClientSocket> client(server, requests);
     const QList<QByteArray> answers = client.run();
     const double ms = timer.nsecsElapsed() / 1e6;
     out << label << ": " << answers.size() / 2 << " answers in " << QString::number(ms, 'f', 2)
@@ -136,8 +145,9 @@ int main(int argc, char **argv)
     const int requests = argc > 1 ? QByteArray(argv[1]).toInt() : 1000;
     QTextStream out(stdout);
     const auto overTcp = runOver<QTcpServer, QTcpSocket>("QTcpSocket", requests, out);
+    const auto overMemTcp = runOver<MemTcpServer, QTcpSocket, MemTcpSocket>("MemTcpSocket", requests, out);
     const auto overMem = runOver<MemServer, MemSocket>("MemSocket", requests, out);
-    const bool same = !overTcp.isEmpty() && overTcp == overMem;
-    out << (same ? "same answers over both" : "the answers differ") << Qt::endl;
+    const bool same = !overTcp.isEmpty() && overTcp == overMem && overTcp == overMemTcp;
+    out << (same ? "same answers over all three" : "the answers differ") << Qt::endl;
     return same ? 0 : 1;
 }
