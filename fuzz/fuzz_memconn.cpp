@@ -171,6 +171,15 @@ void run(FuzzedDataProvider &in)
             const QByteArray got = p.end[e]->peek(k);
             check(got == p.inFlight[o].left(k), "peek bytes");
             check(p.end[e]->bytesAvailable() == p.inFlight[o].size(), "bytesAvailable");
+            // The writer's side of the same bytes: unread bytes beyond the
+            // send window count in bytesToWrite() (memu's window is 0).
+            if (p.end[o] && p.open[o] && p.open[e]) {
+                const qint64 window = p.end[o]->isBuffered()
+                    ? p.end[o]->socketOption(QAbstractSocket::SendBufferSizeSocketOption).toLongLong()
+                    : 0;
+                check(p.end[o]->bytesToWrite() == qMax<qint64>(0, p.inFlight[o].size() - window),
+                      "bytesToWrite follows the send window");
+            }
             break;
         }
         case 5: { // readLine
