@@ -41,7 +41,8 @@ public:
         Which MemConn network the next connection uses: memb (true, the
         default: a send window like a TCP send buffer, 256 KiB unless
         SendBufferSizeSocketOption says otherwise) or memu (false: written
-        bytes count as written when the peer reads them). Set before
+        bytes count as written when the peer takes them, into its read
+        buffer as a kernel's socket would). Set before
         connectToHost(); MemConn::createTcpSocket() sets it from the network
         map.
     */
