@@ -79,6 +79,16 @@ public:
         if (inner)
             inner->setMaxPendingConnections(q->QTcpServer::maxPendingConnections());
     }
+    // The in-memory name for `port` at `host` (a name) or, without one, `address`.
+    static QString nameFor(const QString &host, const QHostAddress &address, quint16 port)
+    {
+        return host.isEmpty() ? tcpName(address, port) : tcpName(host, port);
+    }
+    // Forgets queued sockets the application deleted before taking them.
+    void pruneQueue()
+    {
+        queue.removeIf([](const QPointer<MemTcpSocket> &s) { return s.isNull(); });
+    }
     bool tryListen(const QString &host, const QHostAddress &address, quint16 port);
     bool listen(const QString &host, const QHostAddress &address, quint16 port);
 
@@ -144,8 +154,7 @@ bool MemTcpServerPrivate::tryListen(const QString &host, const QHostAddress &at,
 {
     auto *server = new Inner(this, q);
     server->setMaxPendingConnections(q->QTcpServer::maxPendingConnections());
-    const QString name = host.isEmpty() ? tcpName(at, atPort) : tcpName(host, atPort);
-    if (!server->listen(Address::format(buffered, name))) {
+    if (!server->listen(Address::format(buffered, nameFor(host, at, atPort)))) {
         delete server;
         return false;
     }
@@ -181,7 +190,7 @@ bool MemTcpServerPrivate::listen(const QString &host, const QHostAddress &at, qu
         qWarning("QTcpServer::listen() called when already listening");
         return false;
     }
-    const QString shown = host.isEmpty() ? tcpName(at, atPort) : tcpName(host, atPort);
+    const QString shown = nameFor(host, at, atPort);
     if (host.isEmpty() && at.isNull() && at.protocol() != QAbstractSocket::AnyIPProtocol) {
         error = QAbstractSocket::SocketAddressNotAvailableError;
         errorString = shown + QStringLiteral(": no address to listen on");
@@ -193,11 +202,13 @@ bool MemTcpServerPrivate::listen(const QString &host, const QHostAddress &at, qu
     } else {
         // A free in-memory port: free at this address and at the wildcards,
         // so any client that would reach it reaches this server.
+        // The names held now are read once: one taken meanwhile only makes
+        // tryListen() fail, and the search goes on.
         static std::atomic<uint> next{0};
+        const QStringList held = MemServer::serverNames();
         for (int tries = 0; tries < 16384 && !ok; ++tries) {
             const quint16 candidate = quint16(49152 + (next.fetch_add(1) % 16384));
-            const QStringList held = MemServer::serverNames();
-            const QString names[] = {host.isEmpty() ? tcpName(at, candidate) : tcpName(host, candidate),
+            const QString names[] = {nameFor(host, at, candidate),
                                      tcpName(QHostAddress(QHostAddress::Any), candidate),
                                      tcpName(QHostAddress(QHostAddress::AnyIPv4), candidate),
                                      tcpName(QHostAddress(QHostAddress::AnyIPv6), candidate),
@@ -294,17 +305,17 @@ void MemTcpServer::resumeAccepting()
 
 bool MemTcpServer::hasPendingConnections() const
 {
-    d->queue.removeIf([](const QPointer<MemTcpSocket> &s) { return s.isNull(); });
+    d->pruneQueue();
     return !d->queue.isEmpty() || (d->inner && d->inner->hasPendingConnections());
 }
 
 QTcpSocket *MemTcpServer::nextPendingConnection()
 {
-    d->queue.removeIf([](const QPointer<MemTcpSocket> &s) { return s.isNull(); });
+    d->pruneQueue();
     if (d->queue.isEmpty() && d->inner) {
         d->syncMaxPending();
         MemServerPrivate::get(d->inner)->materialize();
-        d->queue.removeIf([](const QPointer<MemTcpSocket> &s) { return s.isNull(); });
+        d->pruneQueue();
     }
     if (d->queue.isEmpty())
         return nullptr;

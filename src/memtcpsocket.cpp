@@ -83,6 +83,7 @@ public:
     bool handOffPosted = false;
     bool emittingReadyRead = false;
     bool emittingBytesWritten = false;
+    quint64 readyReads = 0;       // readyRead() emissions, for waitForReadyRead()
     QString hostName;
     quint16 port = 0;
     QAbstractSocket::NetworkLayerProtocol protocol = QAbstractSocket::AnyIPProtocol;
@@ -271,6 +272,7 @@ bool MemTcpSocketPrivate::emitReadyRead()
     QPointer<MemTcpSocket> guard(q);
     if (!emittingReadyRead) {
         emittingReadyRead = true;
+        ++readyReads;
         Q_EMIT q->readyRead();
         if (!guard)
             return false;
@@ -624,15 +626,13 @@ bool MemTcpSocket::waitForReadyRead(int msecs)
     d->handOff();
     if (!guard || state() != ConnectedState || !d->inner)
         return false;
-    bool gotReadyRead = false;
-    auto c = connect(this, &QIODevice::readyRead, this, [&gotReadyRead] { gotReadyRead = true; });
+    const quint64 before = d->readyReads;
     const bool ok = d->inner->waitForReadyRead(int(deadline.remainingTime()));
     if (!guard)
         return false;
-    disconnect(c);
     if (!ok && state() == ConnectedState && d->inner && d->inner->error() == SocketTimeoutError)
         d->timedOut("waitForReadyRead");
-    return ok && gotReadyRead;
+    return ok && d->readyReads != before;
 }
 
 bool MemTcpSocket::waitForBytesWritten(int msecs)

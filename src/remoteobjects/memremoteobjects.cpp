@@ -18,6 +18,16 @@
 
 namespace {
 
+// Closes a device politely, whichever socket type it is: the peer keeps what
+// was sent. (MemSocket is not a QAbstractSocket.)
+void disconnectDevice(QIODevice *device)
+{
+    if (auto *mem = qobject_cast<MemSocket *>(device))
+        mem->disconnectFromServer();
+    else if (auto *tcp = qobject_cast<QAbstractSocket *>(device))
+        tcp->disconnectFromHost();
+}
+
 // The connection a client device dials: "memu:NAME", or a tcp URL's host and port.
 class ClientDevice : public QtROClientIoDevice
 {
@@ -57,14 +67,14 @@ protected:
     {
         if (m_socket && isOpen()) {
             connect(m_socket, &QObject::destroyed, this, &QObject::deleteLater);
-            disconnectSocket();
+            disconnectDevice(m_socket);
             m_socket->deleteLater();
             m_socket = nullptr;
         } else {
             deleteLater();
         }
     }
-    void doDisconnectFromServer() override { disconnectSocket(); }
+    void doDisconnectFromServer() override { disconnectDevice(m_socket); }
 
 private:
     QAbstractSocket::SocketState state() const
@@ -74,13 +84,6 @@ private:
         if (auto *tcp = qobject_cast<QAbstractSocket *>(m_socket))
             return tcp->state();
         return QAbstractSocket::UnconnectedState;
-    }
-    void disconnectSocket()
-    {
-        if (auto *mem = qobject_cast<MemSocket *>(m_socket))
-            mem->disconnectFromServer();
-        else if (auto *tcp = qobject_cast<QAbstractSocket *>(m_socket))
-            tcp->disconnectFromHost();
     }
     template <typename Socket>
     void watch(Socket *s)
@@ -124,13 +127,7 @@ public:
     QIODevice *connection() const override { return m_socket; }
 
 protected:
-    void doClose() override
-    {
-        if (auto *mem = qobject_cast<MemSocket *>(m_socket))
-            mem->disconnectFromServer();
-        else if (auto *tcp = qobject_cast<QAbstractSocket *>(m_socket))
-            tcp->disconnectFromHost();
-    }
+    void doClose() override { disconnectDevice(m_socket); }
 
 private:
     QIODevice *m_socket;
