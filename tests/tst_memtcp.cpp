@@ -131,12 +131,15 @@ class ThreadedServer : public MemTcpServer
 public:
     QThread *worker = nullptr;
     int handed = 0;
+    std::atomic<int> live{0};   // handed sockets not yet deleted (in the worker)
 
 protected:
     void incomingConnection(MemTcpSocket *socket) override
     {
         ++handed;
+        ++live;
         socket->setParent(nullptr);
+        QObject::connect(socket, &QObject::destroyed, [this] { --live; });
         QObject::connect(socket, &QIODevice::readyRead, socket, [socket] {
             while (socket->canReadLine())
                 socket->write(socket->readLine().toUpper());
@@ -173,6 +176,9 @@ void tst_MemTcp::threadedServerHook()
         QCOMPARE(c->readLine(), QByteArray("HELLO FROM A CLIENT\n"));
     }
     clients.clear();
+    // The worker deletes its sockets once told their clients left: only then
+    // may it stop, or they would outlive it.
+    QVERIFY(spinUntil([&] { return server.live == 0; }));
     worker.quit();
     worker.wait();
 }
