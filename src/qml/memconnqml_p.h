@@ -14,6 +14,8 @@
 #include <QtQml/qqmlparserstatus.h>
 #include <QtQml/qqmlregistration.h>
 
+#include <optional>
+
 /*!
     QML type MemSocket: one end of a MemConn connection.
 
@@ -22,9 +24,11 @@
       name.
     - active: true connects, false disconnects. Nothing happens before the
       component is complete; a socket declared with active: true then
-      connects in the next event-loop turn, once every object created with it
-      is complete, so a MemServer declared in the same file (before or after
-      it) is already listening. Set later, active: true connects at once, and
+      connects once the whole creation is complete (Component.completed,
+      also under an asynchronous Loader) and control is back in the event
+      loop, so a MemServer declared in the same file (before or after it) is
+      already listening, and a socket destroyed in the turn that created it
+      never connects. Set later, active: true connects at once, and
       with room in the server's backlog the socket is connected when the
       setter returns, as in C++. It reads true while the socket is about to
       connect, connecting or connected, and turns false by itself when the
@@ -37,18 +41,26 @@
       it too. Setting active to true clears it.
     - bytesAvailable (read-only): bytes ready to read.
     - write(data): a string is sent as UTF-8, an ArrayBuffer as its bytes, a
-      typed array or DataView as the bytes it views; returns the number of
-      bytes written, or -1 (not connected, peer gone, any other argument
-      type) with errorString set. Never writes partially.
-    - readAll() returns an ArrayBuffer; readAllText() the same bytes decoded as
+      typed array or DataView (ArrayBuffer.isView() is true) as the bytes it
+      views; returns the number of bytes written, or -1 (not connected, peer
+      gone, any other argument type, an object merely shaped like a view)
+      with errorString set. Never writes partially. The bytes are copied:
+      the caller may reuse its buffer at once.
+    - readAll() returns an ArrayBuffer that is the caller's alone (copied
+      when its bytes are shared with the writer or other readers: JS writes
+      into an ArrayBuffer in place); readAllText() the same bytes decoded as
       UTF-8. readLine() returns the next whole line including its '\n', or ""
       while no whole line has arrived; once the peer has gone it also returns
       a last line that has no '\n'. canReadLine() tells whether a whole line
       is waiting.
     - Signals: connected(), disconnected(), readyRead(), errorOccurred(error)
-      with a MemSocket.SocketError (QAbstractSocket's values), stateChanged.
-      As in C++, they arrive through the event loop of the socket's thread,
-      never inside the writer's write() call.
+      with a MemSocket.SocketError (QAbstractSocket's values),
+      stateChanged(socketState). As in C++, they arrive through the event
+      loop of the socket's thread, never inside the writer's write() call.
+      readyRead() comes only with bytes to read. A handler may destroy the
+      socket, or reconnect it; nothing of the old connection follows the
+      new connection's connected(). Reconnecting discards unread input and
+      emits bytesAvailableChanged.
 
     Server-side sockets (the argument of MemServer.clientConnected) are owned
     by their MemServer: they are deleted (references to them become null)
@@ -119,11 +131,15 @@ public:
 
     void classBegin() override {}
     void componentComplete() override;
+    void openPending();   // the connection active: true asked for before completion
 
 Q_SIGNALS:
     void serverNameChanged();
     void activeChanged();
-    void stateChanged(QmlMemSocket::SocketState state);
+    // Not named `state`: a handler reading the property (onStateChanged:
+    // console.log(state)) would get the injected parameter and QML's
+    // deprecation warning.
+    void stateChanged(QmlMemSocket::SocketState socketState);
     void errorStringChanged();
     void bytesAvailableChanged();
     void connected();
@@ -131,7 +147,11 @@ Q_SIGNALS:
     void readyRead();
     void errorOccurred(QmlMemSocket::SocketError error);
 
+private Q_SLOTS:
+    void postOpen();
+
 private:
+    std::optional<QByteArray> bytesOf(const QVariant &data) const;
     void attach();
     void open();
     void syncActive();

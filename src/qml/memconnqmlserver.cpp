@@ -1,6 +1,7 @@
 // Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
 #include "memconnqml_p.h"
 
+#include <QtCore/qpointer.h>
 #include <QtQml/qqmlengine.h>
 
 QmlMemServer::QmlMemServer(QObject *parent)
@@ -25,7 +26,10 @@ void QmlMemServer::setName(const QString &name)
     if (name == m_name)
         return;
     m_name = name;
+    const QPointer<QmlMemServer> alive(this);
     Q_EMIT nameChanged();
+    if (!alive)   // a handler destroyed this server
+        return;
     if (m_complete) {
         m_server->close();
         update();
@@ -45,10 +49,11 @@ void QmlMemServer::setListening(bool listening)
 
 void QmlMemServer::setMaxPendingConnections(int n)
 {
-    if (n == m_server->maxPendingConnections())
-        return;
+    // Announced only when what the property reads changes.
+    const int before = m_server->maxPendingConnections();
     m_server->setMaxPendingConnections(n);
-    Q_EMIT maxPendingConnectionsChanged();
+    if (m_server->maxPendingConnections() != before)
+        Q_EMIT maxPendingConnectionsChanged();
 }
 
 void QmlMemServer::update()
@@ -59,7 +64,10 @@ void QmlMemServer::update()
             const QString error = ok ? QString() : m_server->errorString();
             if (error != m_errorString) {
                 m_errorString = error;
+                const QPointer<QmlMemServer> alive(this);
                 Q_EMIT errorStringChanged();
+                if (!alive)
+                    return;
             }
         } else if (!m_wanted && m_server->isListening()) {
             m_server->close();
@@ -77,15 +85,22 @@ void QmlMemServer::syncListening()
     }
 }
 
+// A clientConnected() handler may destroy this server (and with it every
+// socket it handed out) or the socket it was given: both are checked after
+// each emit, and what is still pending stays with the server's backlog.
 void QmlMemServer::takeConnections()
 {
+    const QPointer<QmlMemServer> alive(this);
     while (MemSocket *socket = m_server->nextPendingConnection()) {
         auto *wrapper = new QmlMemSocket(socket, this);
         QQmlEngine::setObjectOwnership(wrapper, QQmlEngine::CppOwnership);
+        const QPointer<QmlMemSocket> taken(wrapper);
         Q_EMIT clientConnected(wrapper);
+        if (!alive)
+            return;
         // Its peer left before it was taken, or a handler closed it: the
         // disconnected() that deletes it may have come already.
-        if (socket->state() == QAbstractSocket::UnconnectedState)
+        if (taken && socket->state() == QAbstractSocket::UnconnectedState)
             wrapper->deleteLater();
     }
 }

@@ -1,7 +1,12 @@
 // Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
 #include "memconnqml_p.h"
 
+#include <QtCore/qcoreapplication.h>
+#include <QtCore/qpointer.h>
+#include <QtQml/qjsengine.h>
 #include <QtQml/qjsvalue.h>
+#include <QtQml/qqml.h>
+#include <QtQml/qqmlcomponent.h>
 #include <QtQml/qqmlinfo.h>
 
 #include <optional>
@@ -32,46 +37,104 @@ QmlMemSocket::~QmlMemSocket()
     delete m_socket;
 }
 
+// Every forwarding slot below re-checks `alive` after each emit: a QML
+// handler may destroy this wrapper (destroy() and then wait() or anything
+// else that runs deferred deletions) or a C++ slot may delete it directly.
 void QmlMemSocket::attach()
 {
     connect(m_socket, &MemSocket::stateChanged, this, [this](QAbstractSocket::SocketState s) {
+        const QPointer<QmlMemSocket> alive(this);
         Q_EMIT stateChanged(SocketState(s));
-        syncActive();
+        if (alive)
+            syncActive();
     });
     connect(m_socket, &MemSocket::connected, this, &QmlMemSocket::connected);
     connect(m_socket, &MemSocket::disconnected, this, [this] {
+        const QPointer<QmlMemSocket> alive(this);
         syncActive();
+        if (!alive)
+            return;
         Q_EMIT disconnected();
+        if (!alive)
+            return;
         syncAvailable();
         // A server-side socket has served its purpose once its handlers have run.
-        if (m_serverSide)
+        if (alive && m_serverSide)
             deleteLater();
     });
     connect(m_socket, &MemSocket::readyRead, this, [this] {
+        const QPointer<QmlMemSocket> alive(this);
         syncAvailable();
-        Q_EMIT readyRead();
+        // Bytes a handler already took (in clientConnected, say) are not
+        // announced again: readyRead() means there is something to read.
+        if (alive && m_socket->bytesAvailable() > 0)
+            Q_EMIT readyRead();
     });
     connect(m_socket, &MemSocket::errorOccurred, this, [this](QAbstractSocket::SocketError e) {
+        const QPointer<QmlMemSocket> alive(this);
         setErrorString(m_socket->errorString());
-        Q_EMIT errorOccurred(SocketError(e));
+        if (alive)
+            Q_EMIT errorOccurred(SocketError(e));
     });
 }
 
+namespace {
+// Opens its parent's pending connection when it is itself deleted later: the
+// open then follows Qt's rules for deferred deletion, in the same pass as a
+// destroy() of the socket, and behind it (it is posted with a low priority).
+class Opener : public QObject
+{
+public:
+    explicit Opener(QmlMemSocket *socket) : QObject(socket), m_socket(socket) {}
+    bool event(QEvent *event) override
+    {
+        if (event->type() == QEvent::DeferredDelete) {
+            const QPointer<QObject> alive(this);
+            m_socket->openPending();
+            if (!alive)   // a handler destroyed the socket, and this with it
+                return true;
+        }
+        return QObject::event(event);
+    }
+
+private:
+    QmlMemSocket *m_socket;
+};
+} // namespace
+
+// A socket declared with active: true connects once the whole creation it
+// belongs to is complete (Component.completed, which QML emits after every
+// object of the creation ran componentComplete(), also under Loader {
+// asynchronous: true }, where creation spans several event-loop turns), and
+// then when control returns to the event loop, as a deleteLater() would: a
+// destroy() in the same turn runs first, so a socket destroyed at once never
+// connects.
 void QmlMemSocket::componentComplete()
 {
     m_complete = true;
     if (!m_requested)
         return;
-    // Connect once every object created with this one is complete too, so a
-    // MemServer declared beside it listens already, whatever the order.
     m_openPending = true;
-    QMetaObject::invokeMethod(this, [this] {
-        if (!m_openPending)
-            return;
-        m_openPending = false;
-        open();
+    QObject *attached = qmlEngine(this) ? qmlAttachedPropertiesObject<QQmlComponent>(this) : nullptr;
+    if (!attached || !connect(attached, SIGNAL(completed()), this, SLOT(postOpen())))
+        postOpen();
+}
+
+void QmlMemSocket::postOpen()
+{
+    if (m_openPending)
+        QCoreApplication::postEvent(new Opener(this), new QDeferredDeleteEvent, Qt::LowEventPriority);
+}
+
+void QmlMemSocket::openPending()
+{
+    if (!m_openPending)
+        return;
+    m_openPending = false;
+    const QPointer<QmlMemSocket> alive(this);
+    open();
+    if (alive)
         syncActive();
-    }, Qt::QueuedConnection);
 }
 
 QString QmlMemSocket::serverName() const
@@ -88,12 +151,15 @@ void QmlMemSocket::setServerName(const QString &name)
         return;
     }
     m_serverName = name;   // a connection still pending uses the new name
+    const QPointer<QmlMemSocket> alive(this);
     Q_EMIT serverNameChanged();
-    if (m_complete && m_socket->state() != QAbstractSocket::UnconnectedState) {
+    if (alive && m_complete && m_socket->state() != QAbstractSocket::UnconnectedState) {
         m_socket->disconnectFromServer();
-        open();
+        if (alive)
+            open();
     }
-    syncActive();
+    if (alive)
+        syncActive();
 }
 
 bool QmlMemSocket::isActive() const
@@ -103,8 +169,10 @@ bool QmlMemSocket::isActive() const
     return m_openPending || m_socket->state() != QAbstractSocket::UnconnectedState;
 }
 
+// Closing and connecting emit signals whose handlers may destroy this object.
 void QmlMemSocket::setActive(bool active)
 {
+    const QPointer<QmlMemSocket> alive(this);
     if (!m_complete) {
         m_requested = active;
     } else if (active) {
@@ -114,7 +182,8 @@ void QmlMemSocket::setActive(bool active)
         m_openPending = false;
         m_socket->disconnectFromServer();
     }
-    syncActive();
+    if (alive)
+        syncActive();
 }
 
 void QmlMemSocket::open()
@@ -127,7 +196,10 @@ void QmlMemSocket::open()
         return;
     }
     setErrorString(QString());
-    m_socket->connectToServer(m_serverName);
+    const QPointer<QmlMemSocket> alive(this);
+    m_socket->connectToServer(m_serverName);   // a new connection starts with no unread input
+    if (alive)
+        syncAvailable();
 }
 
 QmlMemSocket::SocketState QmlMemSocket::state() const
@@ -140,27 +212,45 @@ qint64 QmlMemSocket::bytesAvailable() const
     return m_socket->bytesAvailable();
 }
 
+// A copy nobody else shares. QML's ArrayBuffers use a QByteArray's storage
+// as it is and JS writes into it without detaching, so bytes going to or
+// coming from JS are never shared with anyone.
+static QByteArray ownBytes(const QByteArray &bytes)
+{
+    return QByteArray(bytes.constData(), bytes.size());
+}
+
 // The bytes QML code means by `data`, or nothing for a type write() refuses.
-static std::optional<QByteArray> bytesOf(const QVariant &data)
+std::optional<QByteArray> QmlMemSocket::bytesOf(const QVariant &data) const
 {
     switch (data.metaType().id()) {
     case QMetaType::QString:
         return data.toString().toUtf8();
     case QMetaType::QByteArray:   // what QML makes of an ArrayBuffer
-        return data.toByteArray();
+        return ownBytes(data.toByteArray());
     default:
         break;
     }
     if (data.metaType() != QMetaType::fromType<QJSValue>())
         return std::nullopt;
-    // A typed array or a DataView: the bytes it views in its buffer.
+    // A typed array or a DataView (ArrayBuffer.isView() says so; an object
+    // that merely has buffer/byteOffset/byteLength is refused): the bytes it
+    // views in its buffer.
     const QJSValue view = data.value<QJSValue>();
-    const QVariant buffer = view.property(QStringLiteral("buffer")).toVariant();
-    const QJSValue offset = view.property(QStringLiteral("byteOffset"));
-    const QJSValue length = view.property(QStringLiteral("byteLength"));
-    if (buffer.metaType().id() != QMetaType::QByteArray || !offset.isNumber() || !length.isNumber())
+    QJSEngine *engine = qjsEngine(this);
+    if (!engine || !view.isObject())
         return std::nullopt;
-    return buffer.toByteArray().mid(offset.toInt(), length.toInt());
+    const QJSValue isView = engine->globalObject()
+                                .property(QStringLiteral("ArrayBuffer"))
+                                .property(QStringLiteral("isView"));
+    if (!isView.call({ view }).toBool())
+        return std::nullopt;
+    const QByteArray buffer = view.property(QStringLiteral("buffer")).toVariant().toByteArray();
+    const qint64 offset = view.property(QStringLiteral("byteOffset")).toInt();
+    const qint64 length = view.property(QStringLiteral("byteLength")).toInt();
+    if (offset < 0 || length < 0 || offset + length > buffer.size())
+        return std::nullopt;
+    return QByteArray(buffer.constData() + offset, length);
 }
 
 qint64 QmlMemSocket::write(const QVariant &data)
@@ -190,9 +280,14 @@ QByteArray QmlMemSocket::readAll()
     static const QByteArray empty("", 0);
     if (!m_socket->isOpen())   // never connected: and no QIODevice warning
         return empty;
-    const QByteArray data = m_socket->readAll();
+    QByteArray data = m_socket->readAll();
     syncAvailable();
-    return data.isNull() ? empty : data;
+    if (data.isNull())
+        return empty;
+    // The array may share its storage with the writer's QByteArray (MemConn
+    // hands a written QByteArray over without copying) or with what other
+    // readers got from the same write; JS would write into it in place.
+    return data.isDetached() ? data : ownBytes(data);
 }
 
 QString QmlMemSocket::readAllText()

@@ -3,6 +3,9 @@
 
 var counter = 0;
 
+// The server name of the component tst_hostile.qml loads asynchronously.
+var asyncName = "";
+
 // A server name no other test of this process uses.
 function uniqueName(tag) {
     counter += 1;
