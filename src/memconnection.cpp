@@ -12,6 +12,15 @@
 #include <atomic>
 #include <chrono>
 
+namespace {
+qint64 nowNs()
+{
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+} // namespace
+
 namespace MemConnPrivate {
 
 // ---------------------------------------------------------------------------
@@ -163,6 +172,8 @@ void Connection::attach(EndIndex e, Receiver *receiver, bool wantsWritten)
     end.wantsWritten = wantsWritten;
     if (m_stream[peerOf(e)].queued() > 0)
         end.pending |= NotifyData;
+    if (m_shaper[peerOf(e)])
+        end.pending |= NotifyShaped;
     if (m_end[peerOf(e)].closed)
         end.pending |= NotifyPeerClosed;
 }
@@ -191,6 +202,8 @@ void Connection::closeEnd(EndIndex which)
     if (which == Server)
         m_acceptor = nullptr;
     m_stream[peerOf(which)].discard();   // unread input goes with the reader's own close
+    if (Shaper *shaper = m_shaper[peerOf(which)].get())
+        shaper->discard();
     notify(peerOf(which), NotifyPeerClosed);
     wake();
 }
@@ -239,9 +252,17 @@ qint64 Connection::writeWith(EndIndex from, qint64 n, Append append)
         return -1;
     if (n == 0)
         return 0;
+    Shaper *shaper = m_shaper[from].get();
+    // Conditions may keep fewer (a reset discards the rest, which still
+    // counts as written, as a real socket's kernel buffer took it).
+    const qint64 kept = shaper ? shaper->admit(n, nowNs()) : n;
     const qint64 beyondBefore = beyondWindow(from);
-    append(m_stream[from]);
-    notify(to, NotifyData);
+    if (kept > 0)
+        append(m_stream[from], kept);
+    if (shaper)
+        release(to, true);
+    else
+        notify(to, NotifyData);
     // What fits in the send window counts as written now (memb); the rest
     // when the peer reads it.
     credit(from, n - (beyondWindow(from) - beyondBefore));
@@ -261,12 +282,17 @@ void Connection::credit(EndIndex writer, qint64 n)
 qint64 Connection::write(EndIndex from, QByteArray &&bytes)
 {
     const qint64 n = bytes.size();
-    return writeWith(from, n, [&bytes](Stream &s) { s.append(std::move(bytes)); });
+    return writeWith(from, n, [&bytes](Stream &s, qint64 kept) {
+        if (kept == bytes.size())
+            s.append(std::move(bytes));
+        else
+            s.append(bytes.constData(), kept);
+    });
 }
 
 qint64 Connection::write(EndIndex from, const char *data, qint64 size)
 {
-    return writeWith(from, size, [data, size](Stream &s) { s.append(data, size); });
+    return writeWith(from, size, [data](Stream &s, qint64 kept) { s.append(data, kept); });
 }
 
 void Connection::acknowledge(EndIndex reader, qint64 n)
@@ -283,6 +309,9 @@ qint64 Connection::read(EndIndex to, char *out, qint64 max, bool line, bool dire
     std::lock_guard lock(m_mutex);
     End &e = m_end[to];
     Stream &in = m_stream[peerOf(to)];
+    Shaper *shaper = m_shaper[peerOf(to)].get();
+    if (shaper)
+        release(to, false);
     if (max <= 0) {
         // readData(p, 0): QIODevice's buffer was drained.
         if (direct && e.prefetched) {
@@ -292,6 +321,8 @@ qint64 Connection::read(EndIndex to, char *out, qint64 max, bool line, bool dire
         return 0;
     }
     qint64 want = e.readLimit > 0 ? qMin(max, e.readWindow) : max;
+    if (shaper)
+        want = qMin(want, shaper->readable());
     if (line && want > 0) {
         const qint64 newline = in.indexOf('\n', want);
         if (newline >= 0)
@@ -312,6 +343,8 @@ qint64 Connection::read(EndIndex to, char *out, qint64 max, bool line, bool dire
         if (e.readWindow == 0 && in.queued() > 0)
             notify(to, NotifyData);   // the rest waited for room: readyRead() again
     }
+    if (shaper)
+        shaper->taken(n);
     return n;
 }
 
@@ -319,7 +352,18 @@ QByteArray Connection::takeAll(EndIndex to)
 {
     std::lock_guard lock(m_mutex);
     End &e = m_end[to];
-    QByteArray all = m_stream[peerOf(to)].takeAll();
+    QByteArray all;
+    if (Shaper *shaper = m_shaper[peerOf(to)].get()) {
+        release(to, false);
+        const qint64 n = qMin(shaper->readable(), m_stream[peerOf(to)].queued());
+        if (n > 0) {
+            all.resize(n);
+            m_stream[peerOf(to)].take(all.data(), n);
+            shaper->taken(n);
+        }
+    } else {
+        all = m_stream[peerOf(to)].takeAll();
+    }
     if (!all.isEmpty() || e.prefetched) {
         acknowledge(to, all.size() + e.prefetched);
         e.prefetched = 0;
@@ -346,14 +390,70 @@ void Connection::refillReadWindow(EndIndex to)
 qint64 Connection::available(EndIndex to)
 {
     std::lock_guard lock(m_mutex);
+    if (m_shaper[peerOf(to)])
+        release(to, false);
     return visible(to);
 }
 
 bool Connection::hasLine(EndIndex to)
 {
     std::lock_guard lock(m_mutex);
+    if (m_shaper[peerOf(to)])
+        release(to, false);
     const End &e = m_end[to];
-    return m_stream[peerOf(to)].hasLine(e.readLimit > 0 ? e.readWindow : -1);
+    return m_stream[peerOf(to)].hasLine(limit(to, e.readLimit > 0 ? e.readWindow : -1));
+}
+
+// ---------------------------------------------------------------------------
+// Network conditions
+
+void Connection::setConditions(EndIndex from, const MemConn::Conditions &conditions)
+{
+    std::lock_guard lock(m_mutex);
+    if (Shaper *shaper = m_shaper[from].get()) {
+        shaper->setConditions(conditions);
+        return;
+    }
+    m_shaper[from] = std::make_unique<Shaper>(conditions, int(from));
+    m_shaper[from]->preload(m_stream[from].queued());
+}
+
+void Connection::release(EndIndex to, bool armTimer)
+{
+    const EndIndex writer = peerOf(to);
+    Shaper *shaper = m_shaper[writer].get();
+    if (shaper->releaseDue(nowNs()) > 0)
+        notify(to, NotifyData);
+    if (armTimer && shaper->nextReleaseNs() >= 0)
+        notify(to, NotifyShaped);
+    if (shaper->resetDue())
+        reset(writer);
+}
+
+qint64 Connection::releaseDue(EndIndex to)
+{
+    std::lock_guard lock(m_mutex);
+    Shaper *shaper = m_shaper[peerOf(to)].get();
+    if (!shaper)
+        return -1;
+    release(to, false);
+    const qint64 next = shaper->nextReleaseNs();
+    if (next < 0)
+        return -1;
+    return qMax<qint64>(0, (next - nowNs() + 999'999) / 1'000'000);   // rounded up: never early
+}
+
+// A reset in the middle of a transfer: both ends see their peer go, the
+// reader with every byte up to resetAfterBytes still readable.
+void Connection::reset(EndIndex writer)
+{
+    m_shaper[writer]->resetDone();
+    const EndIndex reader = peerOf(writer);
+    m_end[writer].closed = true;
+    m_end[reader].closed = true;
+    notify(reader, NotifyPeerClosed);
+    notify(writer, NotifyPeerClosed);
+    wake();
 }
 
 qint64 Connection::unreadByPeer(EndIndex from)
@@ -390,6 +490,8 @@ void Connection::setReadLimit(EndIndex to, qint64 limit)
 Connection::Pending Connection::takePending(EndIndex which)
 {
     std::lock_guard lock(m_mutex);
+    if (m_shaper[peerOf(which)])
+        release(which, false);
     End &e = m_end[which];
     Pending p{e.pending, e.readByPeer, 0};
     if (p.reasons & NotifyData)
@@ -397,6 +499,7 @@ Connection::Pending Connection::takePending(EndIndex which)
     e.pending = 0;
     e.readByPeer = 0;
     e.queued = Queued::No;
+    announceRest(which);
     return p;
 }
 
@@ -439,6 +542,9 @@ Connection::WaitOutcome Connection::wait(EndIndex me, WaitFor what, QDeadlineTim
     for (;;) {
         if (deadlines && deadlines->expired(governing))
             return {WaitResult::Deadline};
+        Shaper *inbound = m_shaper[peerOf(me)].get();
+        if (inbound)
+            release(me, false);
         End &mine = m_end[me];
         const bool peerGone = m_end[peerOf(me)].closed;
         switch (what) {
@@ -457,7 +563,9 @@ Connection::WaitOutcome Connection::wait(EndIndex me, WaitFor what, QDeadlineTim
         case WaitFor::NewData:
             if (mine.pending & NotifyData) {
                 mine.pending &= ~unsigned(NotifyData);
-                return {WaitResult::Ready, 0, readableWhenAnnounced(me)};
+                const qint64 readable = readableWhenAnnounced(me);
+                announceRest(me);
+                return {WaitResult::Ready, 0, readable};
             }
             if (peerGone) {
                 mine.pending &= ~unsigned(NotifyPeerClosed);
@@ -481,9 +589,18 @@ Connection::WaitOutcome Connection::wait(EndIndex me, WaitFor what, QDeadlineTim
             }
             break;
         }
-        if (peerRunsInThisThread(me))
+        // Bytes that conditions hold back arrive by time, not by the peer.
+        const qint64 nextRelease = inbound ? inbound->nextReleaseNs() : -1;
+        if (nextRelease < 0 && peerRunsInThisThread(me))
             return {WaitResult::SameThread};
-        if (!waitOn(m_changed, m_waiters, lock, deadlines ? deadlines->earlier(governing, timeout) : timeout))
+        const QDeadlineTimer until = deadlines ? deadlines->earlier(governing, timeout) : timeout;
+        QDeadlineTimer wake = until;
+        if (nextRelease >= 0) {
+            const QDeadlineTimer released(std::chrono::nanoseconds(qMax<qint64>(0, nextRelease - nowNs())));
+            if (released < until)
+                wake = released;
+        }
+        if (!waitOn(m_changed, m_waiters, lock, wake) && until.hasExpired())
             return {deadlines && deadlines->expired(governing) ? WaitResult::Deadline : WaitResult::TimedOut};
     }
 }

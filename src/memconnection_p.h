@@ -29,6 +29,7 @@
 // is only raised when something is connected to it; the count waits in
 // End::readByPeer otherwise.
 
+#include "memconditions_p.h"
 #include "memstream_p.h"
 
 #include <QtCore/qdeadlinetimer.h>
@@ -59,6 +60,7 @@ enum Notify : unsigned {
     NotifyRefused = 1u << 4,     // the server closed with this client in its backlog
     NotifyReconcile = 1u << 5,   // recount bytes this end's QIODevice buffer holds
     NotifyDeadline = 1u << 6,    // a deadline setter was called
+    NotifyShaped = 1u << 7,      // network conditions hold bytes back: arm the release timer
 };
 
 // The object at one end of a connection, as the connection sees it.
@@ -152,6 +154,13 @@ public:
     void setReadLimit(EndIndex to, qint64 limit);     // 0: none (setReadBufferSize)
     void refillReadWindow(EndIndex to);               // a readyRead() is announced
 
+    // Network conditions on what `from` writes (memconditions_p.h). Without
+    // them the data path pays one null check.
+    void setConditions(EndIndex from, const MemConn::Conditions &conditions);
+    // For the reader's release timer: releases what is due (announcing it)
+    // and returns the milliseconds until the next release, or -1.
+    qint64 releaseDue(EndIndex to);
+
     // Notifications.
     Pending takePending(EndIndex e);
     void raise(EndIndex e, unsigned reasons);
@@ -198,15 +207,42 @@ private:
         if (m_waiters)
             m_changed.notify_all();
     }
-    // What `to` may read once its window refills for the next readyRead().
-    qint64 readableWhenAnnounced(EndIndex to) const
+    // What `to` may read once its window refills for the next readyRead()
+    // (a chunk of shaped input is drawn here).
+    qint64 readableWhenAnnounced(EndIndex to)
     {
         const End &e = m_end[to];
-        return m_stream[peerOf(to)].visible(e.readLimit > 0 ? e.readLimit : -1);
+        if (Shaper *shaper = m_shaper[peerOf(to)].get())
+            shaper->announce();
+        return m_stream[peerOf(to)].visible(limit(to, e.readLimit > 0 ? e.readLimit : -1));
     }
     qint64 visible(EndIndex to) const
     {
-        return m_stream[peerOf(to)].visible(m_end[to].readLimit > 0 ? m_end[to].readWindow : -1);
+        return m_stream[peerOf(to)].visible(limit(to, m_end[to].readLimit > 0 ? m_end[to].readWindow : -1));
+    }
+    // `window` (-1: none) narrowed by what conditions have released.
+    qint64 limit(EndIndex to, qint64 window) const
+    {
+        const Shaper *shaper = m_shaper[peerOf(to)].get();
+        if (!shaper)
+            return window;
+        const qint64 released = shaper->readable();
+        return window < 0 ? released : qMin(window, released);
+    }
+    // Releases what conditions hold for `to` that is due now; tells `to`.
+    void release(EndIndex to, bool armTimer);
+    void reset(EndIndex writer);   // resetAfterBytes reached
+    // maxChunk: released bytes not announced yet get a readyRead() of their own.
+    void announceRest(EndIndex to)
+    {
+        const Shaper *shaper = m_shaper[peerOf(to)].get();
+        if (shaper && shaper->undelivered() > 0)
+            notify(to, NotifyData);
+    }
+    void taken(EndIndex to, qint64 n)
+    {
+        if (Shaper *shaper = m_shaper[peerOf(to)].get())
+            shaper->taken(n);
     }
 
     friend void flushChain();
@@ -218,6 +254,7 @@ private:
     Phase m_phase = Phase::Connecting;
     QObject *m_acceptor = nullptr;
     Stream m_stream[2];                 // m_stream[i] is written by end i
+    std::unique_ptr<Shaper> m_shaper[2];   // conditions on what end i writes; null: none
     End m_end[2];
     quint64 m_ids[2];
     bool m_buffered[2] = {false, false};

@@ -62,6 +62,8 @@ void MemSocketPrivate::handle(const Connection::Pending &notification)
     }
     if (reasons & NotifyReconcile)
         reconcile();
+    if (reasons & NotifyShaped)
+        armShaping();
     if (written > 0) {
         emitBytesWritten(written);
         if (!still(frame, current))
@@ -523,6 +525,12 @@ bool MemSocket::event(QEvent *event)
         d->deliverNotification();
         return true;
     }
+    if (event->type() == QEvent::ThreadChange && d->shapeTimerId) {
+        killTimer(d->shapeTimerId);   // re-armed in the new thread, as the deadline timer is
+        d->shapeTimerId = 0;
+        if (d->conn)
+            d->conn->raise(d->me, NotifyShaped);
+    }
     if (event->type() == QEvent::ThreadChange && d->timerId) {
         // Qt would carry an active timer over and re-register it later, even
         // if we kill it in the new thread first; it would then outlive this
@@ -540,6 +548,11 @@ void MemSocket::timerEvent(QTimerEvent *event)
     if (event->timerId() == d->timerId) {
         MemConnPrivate::DeliveryScope scope;
         d->checkDeadlines();
+        return;
+    }
+    if (event->timerId() == d->shapeTimerId) {
+        MemConnPrivate::DeliveryScope scope;
+        d->armShaping();
         return;
     }
     QIODevice::timerEvent(event);

@@ -55,8 +55,19 @@ void MemSocketPrivate::connectToServer(QIODevice::OpenMode mode)
         fail(Failure::NoServer);
         return;
     }
+    const std::optional<MemConn::Conditions> shaped = conditionsFor(addr.name);
+    if (shaped && shaped->refuse) {   // as TCP when nothing listens; the server keeps listening
+        fail(Failure::RefusedByConditions);
+        return;
+    }
     auto c = std::make_shared<Connection>(addr.name, addr.buffered);
     c->clientTag = dialTag;
+    if (shaped) {
+        c->setConditions(Client, *shaped);
+        c->setConditions(Server, *shaped);
+    }
+    if (conditions)
+        c->setConditions(Client, *std::exchange(conditions, std::nullopt));
     c->attach(Client, this, writtenReceivers.load() > 0);
     if (readBufferSize > 0)
         c->setReadLimit(Client, readBufferSize);
@@ -100,6 +111,8 @@ void MemSocketPrivate::becomeConnected()
 void MemSocketPrivate::attach(std::shared_ptr<Connection> connection, EndIndex which)
 {
     me = which;
+    if (conditions)
+        connection->setConditions(which, *std::exchange(conditions, std::nullopt));
     localId = connection->id(which);
     peerId = connection->id(peerOf(which));
     peerBuffered = connection->buffered(peerOf(which));
@@ -379,6 +392,23 @@ void MemSocketPrivate::checkDeadlines()
 }
 
 // ---------------------------------------------------------------------------
+// Network conditions: input they hold back is released by time, with a timer
+// in this socket's thread (no thread per connection, no sleeping).
+
+void MemSocketPrivate::armShaping()
+{
+    if (shapeTimerId) {
+        q->killTimer(shapeTimerId);
+        shapeTimerId = 0;
+    }
+    if (!conn)
+        return;
+    const qint64 ms = conn->releaseDue(me);
+    if (ms >= 0 && QAbstractEventDispatcher::instance(q->thread()))
+        shapeTimerId = q->startTimer(std::chrono::milliseconds(ms), Qt::PreciseTimer);
+}
+
+// ---------------------------------------------------------------------------
 // MemSocket: waits and deadlines
 
 void MemSocket::setDeadline(QDeadlineTimer deadline)
@@ -404,6 +434,14 @@ QDeadlineTimer MemSocket::readDeadline() const
 QDeadlineTimer MemSocket::writeDeadline() const
 {
     return d->deadline(Deadlines::Kind::Write);
+}
+
+void MemSocket::setConditions(const MemConn::Conditions &conditions)
+{
+    if (d->conn && d->state == QAbstractSocket::ConnectedState)
+        d->conn->setConditions(d->me, conditions);
+    else
+        d->conditions = conditions;
 }
 
 bool MemSocket::waitForConnected(int msecs)

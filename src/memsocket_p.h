@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <mutex>
 
 class MemServerPrivate;
@@ -100,6 +101,9 @@ public:
     void setDeadlines(unsigned kinds, QDeadlineTimer deadline);
     void checkDeadlines();
 
+    // Network conditions: the timer that releases input they hold back.
+    void armShaping();
+
     // Signals, errors and names.
     void setState(QAbstractSocket::SocketState state);
     void setError(Failure failure);
@@ -136,4 +140,6 @@ public:
     std::atomic<int> writtenReceivers{0};     // connections to bytesWritten()
     std::atomic<MemConnPrivate::Deadlines *> deadlineState{nullptr};   // published once, owned
     int timerId = 0;
+    int shapeTimerId = 0;
+    std::optional<MemConn::Conditions> conditions;   // setConditions() before connecting: the next connection's
 };

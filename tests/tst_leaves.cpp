@@ -3,12 +3,15 @@
 // wrote and the other has not taken) and Deadlines (read/write deadlines and
 // one signal per setter call). Built from their sources: no socket, no
 // QObject, no event loop.
+#include "memconditions_p.h"
 #include "memdeadlines_p.h"
 #include "memstream_p.h"
 
 #include <QtTest/qtest.h>
 
 #include <thread>
+
+using namespace MemConnPrivate;
 
 using MemConnPrivate::Deadlines;
 using MemConnPrivate::Stream;
@@ -29,6 +32,12 @@ private Q_SLOTS:
     void deadlinesNextFiring();
     void deadlinesEarlierCutsATimeout();
     void deadlineSettersFromManyThreads();
+    void shaperLatencyAndOrder();
+    void shaperJitterRepeats();
+    void shaperBandwidthSpreadsEvenly();
+    void shaperChunks();
+    void shaperReset();
+    void conditionsParse();
 };
 
 void tst_Leaves::streamKeepsOrderAcrossChunks()
@@ -202,6 +211,148 @@ void tst_Leaves::deadlineSettersFromManyThreads()
         t.join();
     d.set(Deadlines::BothKinds, QDeadlineTimer::Forever);
     QVERIFY(!d.anySet());
+}
+
+// ---------------------------------------------------------------------------
+// Shaper: the schedule of one shaped direction, driven by a fake clock (ns).
+
+using namespace std::chrono_literals;
+constexpr qint64 kMs = 1'000'000;
+
+void tst_Leaves::shaperLatencyAndOrder()
+{
+    MemConn::Conditions c;
+    c.latency = 10ms;
+    Shaper s(c, 0);
+    QCOMPARE(s.admit(3, 0), 3);
+    QCOMPARE(s.admit(2, 5 * kMs), 2);
+    QCOMPARE(s.nextReleaseNs(), 10 * kMs);
+    QCOMPARE(s.releaseDue(9 * kMs), 0);
+    QCOMPARE(s.readable(), 0);
+    QCOMPARE(s.releaseDue(10 * kMs), 3);
+    QCOMPARE(s.nextReleaseNs(), 15 * kMs);
+    QCOMPARE(s.releaseDue(100 * kMs), 2);
+    QCOMPARE(s.readable(), 5);
+    s.taken(5);
+    QCOMPARE(s.readable(), 0);
+    QCOMPARE(s.nextReleaseNs(), -1);
+}
+
+void tst_Leaves::shaperJitterRepeats()
+{
+    auto schedule = [](quint64 seed) {
+        MemConn::Conditions c;
+        c.latency = 5ms;
+        c.jitter = 40ms;
+        c.seed = seed;
+        Shaper s(c, 0);
+        QList<qint64> times;
+        qint64 last = 0;
+        for (int i = 0; i < 50; ++i) {
+            s.admit(1, i * kMs);
+            for (qint64 t = last; ; t += kMs / 10) {   // when did this byte come out?
+                if (s.releaseDue(t) > 0) {
+                    times.append(t);
+                    last = t;
+                    break;
+                }
+            }
+        }
+        return times;
+    };
+    const QList<qint64> a = schedule(5);
+    QCOMPARE(schedule(5), a);              // same seed, same schedule
+    QVERIFY(schedule(6) != a);
+    for (qsizetype i = 0; i < a.size(); ++i) {
+        QVERIFY(a[i] >= i * kMs + 5 * kMs);   // at least the latency
+        if (i)
+            QVERIFY(a[i] >= a[i - 1]);          // never reordered
+    }
+}
+
+void tst_Leaves::shaperBandwidthSpreadsEvenly()
+{
+    MemConn::Conditions c;
+    c.bytesPerSecond = 1'000'000;
+    Shaper s(c, 0);
+    s.admit(1'000'000, 0);
+    QCOMPARE(s.releaseDue(0), 0);
+    const qint64 half = s.releaseDue(500 * kMs);
+    QVERIFY2(half >= 490'000 && half <= 510'000, qPrintable(QString::number(half)));
+    QCOMPARE(half + s.releaseDue(1000 * kMs), 1'000'000);
+    QCOMPARE(s.nextReleaseNs(), -1);
+}
+
+void tst_Leaves::shaperChunks()
+{
+    MemConn::Conditions c;
+    c.maxChunk = 4;
+    c.seed = 3;
+    Shaper s(c, 1);
+    s.admit(100, 0);
+    s.releaseDue(0);
+    QCOMPARE(s.readable(), 0);   // nothing announced yet
+    QCOMPARE(s.undelivered(), 100);
+    // Each announcement delivers one more chunk of 1 to 4 bytes; what the
+    // reader leaves unread stays readable, as in a socket's buffer.
+    s.announce();
+    const qint64 first = s.readable();
+    QVERIFY(first >= 1 && first <= 4);
+    s.announce();
+    const qint64 second = s.readable() - first;
+    QVERIFY(second >= 1 && second <= 4);
+    s.taken(s.readable());
+    qint64 total = first + second;
+    while (s.undelivered() > 0) {
+        s.announce();
+        const qint64 chunk = s.readable();
+        QVERIFY(chunk >= 1 && chunk <= 4);
+        s.taken(chunk);
+        total += chunk;
+    }
+    QCOMPARE(total, 100);
+    QCOMPARE(s.released(), 0);
+}
+
+void tst_Leaves::shaperReset()
+{
+    MemConn::Conditions c;
+    c.resetAfterBytes = 10;
+    c.latency = 1ms;
+    Shaper s(c, 0);
+    QCOMPARE(s.admit(6, 0), 6);
+    QVERIFY(!s.resetDue());
+    QCOMPARE(s.admit(6, 0), 4);    // the rest is discarded
+    QVERIFY(!s.resetDue());         // not before the kept bytes are out
+    QCOMPARE(s.releaseDue(kMs), 10);
+    QVERIFY(s.resetDue());
+    s.resetDone();
+    QCOMPARE(s.admit(5, 2 * kMs), 0);
+}
+
+void tst_Leaves::conditionsParse()
+{
+    QStringList warnings;
+    const auto parsed = parseConditions(
+        QStringLiteral("chat:maxChunk=1,latency=20; memb:other:refuse=1 ;localhost:8080:seed=42,jitter=3;"
+                       "*:bytesPerSecond=1000,resetAfterBytes=5;bad;x:maxChunk=-1;y:colour=red"),
+        &warnings);
+    QCOMPARE(parsed.size(), 4);
+    QCOMPARE(parsed[0].first, QStringLiteral("chat"));
+    QCOMPARE(parsed[0].second.maxChunk, 1);
+    QCOMPARE(parsed[0].second.latency, 20ms);
+    QCOMPARE(parsed[1].first, QStringLiteral("other"));   // the network is not part of the name
+    QVERIFY(parsed[1].second.refuse);
+    QCOMPARE(parsed[2].first, QStringLiteral("localhost:8080"));
+    QCOMPARE(parsed[2].second.seed, 42u);
+    QCOMPARE(parsed[2].second.jitter, 3ms);
+    QCOMPARE(parsed[3].first, QStringLiteral("*"));
+    QCOMPARE(parsed[3].second.bytesPerSecond, 1000);
+    QCOMPARE(parsed[3].second.resetAfterBytes, 5);
+    QCOMPARE(warnings.size(), 3);
+    QVERIFY(warnings[0].contains(QStringLiteral("\"bad\"")));
+    QVERIFY(warnings[1].contains(QStringLiteral("maxChunk=-1")));
+    QVERIFY(warnings[2].contains(QStringLiteral("colour=red")));
 }
 
 QTEST_APPLESS_MAIN(tst_Leaves)

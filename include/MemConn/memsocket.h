@@ -13,6 +13,9 @@
 
 class MemServer;
 class MemSocketPrivate;
+namespace MemConn {
+struct Conditions;
+}
 
 /*!
     \class MemSocket
@@ -161,6 +164,16 @@ public:
     void setWriteDeadline(QDeadlineTimer deadline);
     QDeadlineTimer readDeadline() const;
     QDeadlineTimer writeDeadline() const;
+
+    /*!
+        Network conditions (latency, jitter, throughput, chunking, reset; see
+        MemConn::Conditions) for what this end writes on its current
+        connection, or, when it is not connected, on the next one it makes.
+        They replace what MemConn::setConditions() gave this direction. Bytes
+        already written keep their schedule. `refuse` has no meaning here.
+        Call it in the socket's thread.
+    */
+    void setConditions(const MemConn::Conditions &conditions);
 
     /*!
         Blocks until the socket is connected, at most \a msecs or until the
