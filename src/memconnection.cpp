@@ -252,17 +252,17 @@ qint64 Connection::writeWith(EndIndex from, qint64 n, Append append)
         return -1;
     if (n == 0)
         return 0;
-    Shaper *shaper = m_shaper[from].get();
-    // Conditions may keep fewer (a reset discards the rest, which still
-    // counts as written, as a real socket's kernel buffer took it).
-    const qint64 kept = shaper ? shaper->admit(n, nowNs()) : n;
     const qint64 beyondBefore = beyondWindow(from);
-    if (kept > 0)
-        append(m_stream[from], kept);
-    if (shaper)
+    if (Shaper *shaper = m_shaper[from].get(); Q_UNLIKELY(shaper)) {
+        // Conditions may keep fewer (a reset discards the rest, which still
+        // counts as written, as a real socket's kernel buffer took it).
+        if (const qint64 kept = shaper->admit(n, nowNs()); kept > 0)
+            append(m_stream[from], kept);
         release(to, true);
-    else
+    } else {
+        append(m_stream[from], n);
         notify(to, NotifyData);
+    }
     // What fits in the send window counts as written now (memb); the rest
     // when the peer reads it.
     credit(from, n - (beyondWindow(from) - beyondBefore));
