@@ -310,8 +310,7 @@ qint64 Connection::read(EndIndex to, char *out, qint64 max, bool line, bool dire
     End &e = m_end[to];
     Stream &in = m_stream[peerOf(to)];
     Shaper *shaper = m_shaper[peerOf(to)].get();
-    if (shaper)
-        release(to, false);
+    releaseHeld(to);
     if (max <= 0) {
         // readData(p, 0): QIODevice's buffer was drained.
         if (direct && e.prefetched) {
@@ -320,9 +319,7 @@ qint64 Connection::read(EndIndex to, char *out, qint64 max, bool line, bool dire
         }
         return 0;
     }
-    qint64 want = e.readLimit > 0 ? qMin(max, e.readWindow) : max;
-    if (shaper)
-        want = qMin(want, shaper->readable());
+    qint64 want = limit(to, e.readLimit > 0 ? qMin(max, e.readWindow) : max);
     if (line && want > 0) {
         const qint64 newline = in.indexOf('\n', want);
         if (newline >= 0)
@@ -354,7 +351,7 @@ QByteArray Connection::takeAll(EndIndex to)
     End &e = m_end[to];
     QByteArray all;
     if (Shaper *shaper = m_shaper[peerOf(to)].get()) {
-        release(to, false);
+        releaseHeld(to);
         const qint64 n = qMin(shaper->readable(), m_stream[peerOf(to)].queued());
         if (n > 0) {
             all.resize(n);
@@ -390,18 +387,15 @@ void Connection::refillReadWindow(EndIndex to)
 qint64 Connection::available(EndIndex to)
 {
     std::lock_guard lock(m_mutex);
-    if (m_shaper[peerOf(to)])
-        release(to, false);
+    releaseHeld(to);
     return visible(to);
 }
 
 bool Connection::hasLine(EndIndex to)
 {
     std::lock_guard lock(m_mutex);
-    if (m_shaper[peerOf(to)])
-        release(to, false);
-    const End &e = m_end[to];
-    return m_stream[peerOf(to)].hasLine(limit(to, e.readLimit > 0 ? e.readWindow : -1));
+    releaseHeld(to);
+    return m_stream[peerOf(to)].hasLine(window(to));
 }
 
 // ---------------------------------------------------------------------------
@@ -433,7 +427,7 @@ void Connection::release(EndIndex to, bool armTimer)
 qint64 Connection::releaseDue(EndIndex to)
 {
     std::lock_guard lock(m_mutex);
-    Shaper *shaper = m_shaper[peerOf(to)].get();
+    const Shaper *shaper = m_shaper[peerOf(to)].get();
     if (!shaper)
         return -1;
     release(to, false);
@@ -490,8 +484,7 @@ void Connection::setReadLimit(EndIndex to, qint64 limit)
 Connection::Pending Connection::takePending(EndIndex which)
 {
     std::lock_guard lock(m_mutex);
-    if (m_shaper[peerOf(which)])
-        release(which, false);
+    releaseHeld(which);
     End &e = m_end[which];
     Pending p{e.pending, e.readByPeer, 0};
     if (p.reasons & NotifyData)
@@ -542,9 +535,8 @@ Connection::WaitOutcome Connection::wait(EndIndex me, WaitFor what, QDeadlineTim
     for (;;) {
         if (deadlines && deadlines->expired(governing))
             return {WaitResult::Deadline};
-        Shaper *inbound = m_shaper[peerOf(me)].get();
-        if (inbound)
-            release(me, false);
+        const Shaper *inbound = m_shaper[peerOf(me)].get();
+        releaseHeld(me);
         End &mine = m_end[me];
         const bool peerGone = m_end[peerOf(me)].closed;
         switch (what) {

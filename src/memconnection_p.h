@@ -216,10 +216,12 @@ private:
             shaper->announce();
         return m_stream[peerOf(to)].visible(limit(to, e.readLimit > 0 ? e.readLimit : -1));
     }
-    qint64 visible(EndIndex to) const
+    // What `to` may read now: its read window, narrowed by conditions.
+    qint64 window(EndIndex to) const
     {
-        return m_stream[peerOf(to)].visible(limit(to, m_end[to].readLimit > 0 ? m_end[to].readWindow : -1));
+        return limit(to, m_end[to].readLimit > 0 ? m_end[to].readWindow : -1);
     }
+    qint64 visible(EndIndex to) const { return m_stream[peerOf(to)].visible(window(to)); }
     // `window` (-1: none) narrowed by what conditions have released.
     qint64 limit(EndIndex to, qint64 window) const
     {
@@ -231,6 +233,12 @@ private:
     }
     // Releases what conditions hold for `to` that is due now; tells `to`.
     void release(EndIndex to, bool armTimer);
+    // The same, for the readers' paths: one null check without conditions.
+    void releaseHeld(EndIndex to)
+    {
+        if (m_shaper[peerOf(to)])
+            release(to, false);
+    }
     void reset(EndIndex writer);   // resetAfterBytes reached
     // maxChunk: released bytes not announced yet get a readyRead() of their own.
     void announceRest(EndIndex to)
@@ -238,11 +246,6 @@ private:
         const Shaper *shaper = m_shaper[peerOf(to)].get();
         if (shaper && shaper->undelivered() > 0)
             notify(to, NotifyData);
-    }
-    void taken(EndIndex to, qint64 n)
-    {
-        if (Shaper *shaper = m_shaper[peerOf(to)].get())
-            shaper->taken(n);
     }
 
     friend void flushChain();

@@ -408,6 +408,14 @@ void MemSocketPrivate::armShaping()
         shapeTimerId = q->startTimer(std::chrono::milliseconds(ms), Qt::PreciseTimer);
 }
 
+void MemSocket::setConditions(const MemConn::Conditions &conditions)
+{
+    if (d->conn && d->state == QAbstractSocket::ConnectedState)
+        d->conn->setConditions(d->me, conditions);
+    else
+        d->conditions = conditions;
+}
+
 // ---------------------------------------------------------------------------
 // MemSocket: waits and deadlines
 
@@ -434,14 +442,6 @@ QDeadlineTimer MemSocket::readDeadline() const
 QDeadlineTimer MemSocket::writeDeadline() const
 {
     return d->deadline(Deadlines::Kind::Write);
-}
-
-void MemSocket::setConditions(const MemConn::Conditions &conditions)
-{
-    if (d->conn && d->state == QAbstractSocket::ConnectedState)
-        d->conn->setConditions(d->me, conditions);
-    else
-        d->conditions = conditions;
 }
 
 bool MemSocket::waitForConnected(int msecs)
