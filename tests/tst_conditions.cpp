@@ -78,6 +78,15 @@ struct Shaped
     MemSocket *peer;
 };
 
+// `size` bytes of a-z, repeated: a reordered or lost byte shows.
+QByteArray pattern(qint64 size)
+{
+    QByteArray bytes(size, Qt::Uninitialized);
+    for (qint64 i = 0; i < size; ++i)
+        bytes[i] = char('a' + i % 26);
+    return bytes;
+}
+
 MemConn::Conditions chunked(qint64 maxChunk, quint64 seed = 1)
 {
     MemConn::Conditions c;
@@ -98,16 +107,37 @@ QList<qint64> chunkSizes(qint64 maxChunk, quint64 seed, qint64 total)
         sizes.append(part.size());
         got += part;
     });
-    QByteArray sent(total, Qt::Uninitialized);
-    for (qint64 i = 0; i < total; ++i)
-        sent[i] = char('a' + i % 26);
+    const QByteArray sent = pattern(total);
     s.client->write(sent);
-    QDeadlineTimer limit(10000);
-    while (got.size() < sent.size() && !limit.hasExpired())
-        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
+    spinUntil([&] { return got.size() >= sent.size(); }, 10000);
     if (got != sent)
         return {};
     return sizes;
+}
+
+// A fresh server `name` and a client that writes `size` bytes to it: how many
+// readyRead()s the server side took to receive them (-1: they did not all
+// come right), and in `elapsedMs` how long that took.
+int readyReadsFor(const QString &name, qint64 size, qint64 *elapsedMs = nullptr)
+{
+    MemServer server;
+    server.listen(name);
+    MemSocket client;
+    client.connectToServer(name);
+    std::unique_ptr<MemSocket> peer(server.nextPendingConnection());
+    if (!peer)
+        return -1;
+    int n = 0;
+    QByteArray got;
+    QObject::connect(peer.get(), &MemSocket::readyRead, peer.get(), [&] { ++n; got += peer->readAll(); });
+    const QByteArray sent = pattern(size);
+    QElapsedTimer timer;
+    timer.start();
+    client.write(sent);
+    spinUntil([&] { return got.size() >= size; }, 10000);
+    if (elapsedMs)
+        *elapsedMs = timer.elapsed();
+    return got == sent ? n : -1;
 }
 
 } // namespace
@@ -267,9 +297,7 @@ void tst_Conditions::jitterKeepsOrderAndRepeats()
         });
         for (int i = 0; i < 20; ++i)
             s.client->write(QByteArray(1, char('A' + i)));
-        QDeadlineTimer limit(10000);
-        while (got.size() < 20 && !limit.hasExpired())
-            QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
+        spinUntil([&] { return got.size() >= 20; }, 10000);
         return std::make_pair(got, times);
     };
     const auto [first, times] = arrivals(7);
@@ -378,28 +406,13 @@ void tst_Conditions::wildcardAndClear()
     MemConn::setConditions(QStringLiteral("*"), chunked(1));
     const QString named = uniqueName("named");
     MemConn::setConditions(named, chunked(2, 9));   // a name's own conditions win over "*"
-    auto readyReadsFor = [](const QString &name) {
-        MemServer server;
-        server.listen(name);
-        MemSocket client;
-        client.connectToServer(name);
-        std::unique_ptr<MemSocket> peer(server.nextPendingConnection());
-        int n = 0;
-        QByteArray got;
-        QObject::connect(peer.get(), &MemSocket::readyRead, peer.get(), [&] { ++n; got += peer->readAll(); });
-        client.write("abcdef");
-        QDeadlineTimer limit(10000);
-        while (got.size() < 6 && !limit.hasExpired())
-            QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
-        return got == "abcdef" ? n : -1;
-    };
-    QCOMPARE(readyReadsFor(uniqueName("any")), 6);
-    const int namedCount = readyReadsFor(named);
+    QCOMPARE(readyReadsFor(uniqueName("any"), 6), 6);
+    const int namedCount = readyReadsFor(named, 6);
     QVERIFY2(namedCount >= 3 && namedCount <= 6, qPrintable(QString::number(namedCount)));
     MemConn::clearConditions(named);
-    QCOMPARE(readyReadsFor(named), 6);          // back to "*"
+    QCOMPARE(readyReadsFor(named, 6), 6);          // back to "*"
     MemConn::clearConditions(QStringLiteral("*"));
-    QCOMPARE(readyReadsFor(named), 1);          // no conditions at all
+    QCOMPARE(readyReadsFor(named, 6), 1);          // no conditions at all
 }
 
 // Runs this binary's --env-child with MEMCONN_CONDITIONS=`spec`: its
@@ -442,27 +455,10 @@ void tst_Conditions::malformedEnvironmentVariable()
 // In the child: counts the readyRead()s for a 5-byte and a 6-byte write.
 static int envChild()
 {
-    auto count = [](const QString &name, qint64 size, qint64 *waited) {
-        MemServer server;
-        server.listen(name);
-        MemSocket client;
-        client.connectToServer(name);
-        std::unique_ptr<MemSocket> peer(server.nextPendingConnection());
-        int n = 0;
-        qint64 got = 0;
-        QObject::connect(peer.get(), &MemSocket::readyRead, peer.get(), [&] { ++n; got += peer->readAll().size(); });
-        QElapsedTimer timer;
-        timer.start();
-        client.write(QByteArray(size, 'e'));
-        while (got < size && timer.elapsed() < 10000)
-            QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
-        if (waited)
-            *waited = timer.elapsed() >= 18 ? 5 : 0;   // the latency of 20 ms
-        return n;
-    };
-    qint64 waited = 0;
-    const int chat = count(QStringLiteral("envchat"), 5, &waited);
-    const int other = count(QStringLiteral("other"), 6, nullptr);
+    qint64 elapsed = 0;
+    const int chat = readyReadsFor(QStringLiteral("envchat"), 5, &elapsed);
+    const qint64 waited = elapsed >= 18 ? 5 : 0;   // the latency of 20 ms
+    const int other = readyReadsFor(QStringLiteral("other"), 6);
     // With maxChunk=2 the count depends on the seed's draws: 3 stands for any
     // count from ceil(size / 2) to size.
     auto shown = [](int n, qint64 size) { return n == size ? n : (n >= (size + 1) / 2 && n <= size ? 3 : n); };
