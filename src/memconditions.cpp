@@ -6,6 +6,7 @@
 #include <QtCore/qhash.h>
 #include <QtCore/qlogging.h>
 
+#include <atomic>
 #include <mutex>
 
 namespace MemConnPrivate {
@@ -18,6 +19,9 @@ struct ConditionsTable
 {
     std::mutex mutex;
     QHash<QString, MemConn::Conditions> byName;   // "*": every other name
+    std::atomic<bool> any{false};                 // !byName.isEmpty(), read without the lock
+
+    void changed() { any.store(!byName.isEmpty(), std::memory_order_release); }
 
     ConditionsTable()
     {
@@ -25,6 +29,7 @@ struct ConditionsTable
         QStringList warnings;
         for (const auto &[name, conditions] : parseConditions(spec, &warnings))
             byName.insert(name, conditions);
+        changed();
         for (const QString &warning : warnings)
             qWarning("MemConn: MEMCONN_CONDITIONS: %s", qPrintable(warning));
     }
@@ -105,9 +110,9 @@ QList<std::pair<QString, MemConn::Conditions>> parseConditions(const QString &sp
 std::optional<MemConn::Conditions> conditionsFor(const QString &name)
 {
     ConditionsTable &t = table();
-    std::lock_guard lock(t.mutex);
-    if (t.byName.isEmpty())
+    if (!t.any.load(std::memory_order_acquire))   // the common case: a connect takes no lock here
         return std::nullopt;
+    std::lock_guard lock(t.mutex);
     auto it = t.byName.constFind(serverKey(name));
     if (it == t.byName.cend())
         it = t.byName.constFind(QStringLiteral("*"));
@@ -206,6 +211,7 @@ void MemConn::setConditions(const QString &serverName, const Conditions &conditi
     ConditionsTable &t = table();
     std::lock_guard lock(t.mutex);
     t.byName.insert(serverKey(serverName), conditions);
+    t.changed();
 }
 
 void MemConn::clearConditions(const QString &serverName)
@@ -214,4 +220,5 @@ void MemConn::clearConditions(const QString &serverName)
     ConditionsTable &t = table();
     std::lock_guard lock(t.mutex);
     t.byName.remove(serverKey(serverName));
+    t.changed();
 }
