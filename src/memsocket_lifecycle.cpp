@@ -67,7 +67,7 @@ void MemSocketPrivate::connectToServer(QIODevice::OpenMode mode)
         c->setConditions(Server, *shaped);
     }
     if (conditions)
-        c->setConditions(Client, *std::exchange(conditions, std::nullopt));
+        c->setConditions(Client, *std::exchange(conditions, nullptr));
     c->attach(Client, this, writtenReceivers.load() > 0);
     if (readBufferSize > 0)
         c->setReadLimit(Client, readBufferSize);
@@ -112,7 +112,7 @@ void MemSocketPrivate::attach(std::shared_ptr<Connection> connection, EndIndex w
 {
     me = which;
     if (conditions)
-        connection->setConditions(which, *std::exchange(conditions, std::nullopt));
+        connection->setConditions(which, *std::exchange(conditions, nullptr));
     localId = connection->id(which);
     peerId = connection->id(peerOf(which));
     peerBuffered = connection->buffered(peerOf(which));
@@ -413,7 +413,7 @@ void MemSocket::setConditions(const MemConn::Conditions &conditions)
     if (d->conn && d->state == QAbstractSocket::ConnectedState)
         d->conn->setConditions(d->me, conditions);
     else
-        d->conditions = conditions;
+        d->conditions = std::make_unique<MemConn::Conditions>(conditions);
 }
 
 // ---------------------------------------------------------------------------

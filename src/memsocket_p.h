@@ -8,7 +8,6 @@
 
 #include <atomic>
 #include <memory>
-#include <optional>
 #include <mutex>
 
 class MemServerPrivate;
@@ -141,5 +140,7 @@ public:
     std::atomic<MemConnPrivate::Deadlines *> deadlineState{nullptr};   // published once, owned
     int timerId = 0;
     int shapeTimerId = 0;
-    std::optional<MemConn::Conditions> conditions;   // setConditions() before connecting: the next connection's
+    // setConditions() before connecting: the next connection's. Made only
+    // when asked for, as an idle connection's two sockets pay for the member.
+    std::unique_ptr<MemConn::Conditions> conditions;
 };
