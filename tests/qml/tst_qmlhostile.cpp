@@ -219,9 +219,10 @@ void tst_QmlHostile::incubatedOneObjectPerTurn()
     const QByteArray name = "qmlhostile-incubated";
     // Between the two, objects whose componentComplete() takes long enough
     // (each Repeater creates its delegates there) for the incubator to stop
-    // among them.
+    // among them: enough of them that the 1 ms slices number well over ten
+    // even when another process takes the CPU (10 gave 8 turns under load).
     QByteArray filler;
-    for (int i = 0; i < 10; ++i)
+    for (int i = 0; i < 40; ++i)
         filler += "  Repeater { model: 200; Item {} }\n";
     const QByteArray server = "  MemServer { id: server; name: \"" + name + "\"; listening: true }\n";
     const QByteArray client = "  MemSocket { id: client; serverName: \"" + name + "\"; active: true }\n";
