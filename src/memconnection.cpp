@@ -202,6 +202,7 @@ void Connection::closeEnd(EndIndex which)
     if (which == Server)
         m_acceptor = nullptr;
     m_stream[peerOf(which)].discard();   // unread input goes with the reader's own close
+    publishToWrite(peerOf(which));
     if (Shaper *shaper = m_shaper[peerOf(which)].get())
         shaper->discard();
     notify(peerOf(which), NotifyPeerClosed);
@@ -266,6 +267,7 @@ qint64 Connection::writeWith(EndIndex from, qint64 n, Append append)
     // What fits in the send window counts as written now (memb); the rest
     // when the peer reads it.
     credit(from, n - (beyondWindow(from) - beyondBefore));
+    publishToWrite(from);
     wake();
     return n;
 }
@@ -300,6 +302,7 @@ void Connection::acknowledge(EndIndex reader, qint64 n)
     const EndIndex writer = peerOf(reader);
     const qint64 beyondBefore = beyondWindow(writer);
     m_stream[writer].acknowledge(n);
+    publishToWrite(writer);
     credit(writer, beyondBefore - beyondWindow(writer));   // memu: all of n
     wake();
 }
@@ -450,17 +453,12 @@ void Connection::reset(EndIndex writer)
     wake();
 }
 
-qint64 Connection::unreadByPeer(EndIndex from)
-{
-    std::lock_guard lock(m_mutex);
-    return beyondWindow(from);
-}
-
 void Connection::setSendWindow(EndIndex from, qint64 window)
 {
     std::lock_guard lock(m_mutex);
     const qint64 beyondBefore = beyondWindow(from);
     m_end[from].sendWindow = qMax<qint64>(0, window);
+    publishToWrite(from);
     credit(from, beyondBefore - beyondWindow(from));   // a wider window counts more as written
     wake();
 }

@@ -35,6 +35,7 @@
 #include <QtCore/qdeadlinetimer.h>
 #include <QtCore/qstring.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -146,7 +147,9 @@ public:
     void acknowledgeHeld(EndIndex to, qint64 held);   // QIODevice's buffer holds `held` bytes now
     qint64 available(EndIndex to);
     bool hasLine(EndIndex to);
-    qint64 unreadByPeer(EndIndex from);               // bytesToWrite(): unread beyond the send window
+    // bytesToWrite(): unread beyond the send window. Lock-free: flow-controlled
+    // writers ask before every write.
+    qint64 unreadByPeer(EndIndex from) const { return m_toWrite[from].load(std::memory_order_relaxed); }
     // memb's send buffer: written bytes up to `window` count as written at
     // once; beyond it they count as written when the peer reads. memu: 0.
     void setSendWindow(EndIndex from, qint64 window);
@@ -198,6 +201,11 @@ private:
     qint64 beyondWindow(EndIndex writer) const
     {
         return qMax<qint64>(0, m_stream[writer].unread() - m_end[writer].sendWindow);
+    }
+    // After every change of what beyondWindow(writer) reads.
+    void publishToWrite(EndIndex writer)
+    {
+        m_toWrite[writer].store(beyondWindow(writer), std::memory_order_relaxed);
     }
     template <typename Append>
     qint64 writeWith(EndIndex from, qint64 n, Append append);
@@ -259,6 +267,7 @@ private:
     Stream m_stream[2];                 // m_stream[i] is written by end i
     std::unique_ptr<Shaper> m_shaper[2];   // conditions on what end i writes; null: none
     End m_end[2];
+    std::atomic<qint64> m_toWrite[2] = {0, 0};   // beyondWindow(), written under the lock
     quint64 m_ids[2];
     bool m_buffered[2] = {false, false};
 };

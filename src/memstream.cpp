@@ -1,9 +1,82 @@
 // Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
 #include "memstream_p.h"
 
+#include <QtCore/qvarlengtharray.h>
+
 #include <cstring>
+#include <mutex>
 
 namespace MemConnPrivate {
+
+namespace ChunkPool {
+namespace {
+struct Pool
+{
+    std::mutex mutex;                                    // a leaf: taken with a Connection's held
+    QVarLengthArray<QByteArray, kPoolEntries> chunks;    // oldest first
+    qint64 bytes = 0;
+};
+Pool &pool()
+{
+    static Pool *p = new Pool;   // never destroyed: streams may release during static destruction
+    return *p;
+}
+} // namespace
+
+QByteArray acquire(qint64 minCapacity, qint64 maxCapacity)
+{
+    Pool &p = pool();
+    std::lock_guard lock(p.mutex);
+    for (qsizetype i = p.chunks.size() - 1; i >= 0; --i) {
+        const qint64 capacity = p.chunks[i].capacity();
+        if (capacity >= minCapacity && capacity <= maxCapacity) {
+            QByteArray chunk = std::move(p.chunks[i]);
+            p.chunks.remove(i);
+            p.bytes -= capacity;
+            return chunk;
+        }
+    }
+    return QByteArray();
+}
+
+void release(QByteArray &chunk)
+{
+    const qint64 capacity = chunk.capacity();
+    if (capacity < kMinChunk || capacity > kPoolBytes || !chunk.isDetached()) {
+        chunk = QByteArray();
+        return;
+    }
+    chunk.resize(0);   // keeps the capacity (Qt 6 never shrinks on resize)
+    QVarLengthArray<QByteArray, kPoolEntries> evicted;   // freed after the lock is released
+    {
+        Pool &p = pool();
+        std::lock_guard lock(p.mutex);
+        qsizetype n = 0;   // the oldest n make room
+        while (n < p.chunks.size() && (p.bytes + capacity > kPoolBytes || p.chunks.size() - n == kPoolEntries)) {
+            p.bytes -= p.chunks[n].capacity();
+            evicted.append(std::move(p.chunks[n++]));
+        }
+        p.chunks.erase(p.chunks.begin(), p.chunks.begin() + n);
+        p.bytes += capacity;
+        p.chunks.append(std::move(chunk));
+    }
+    chunk = QByteArray();
+}
+
+qint64 pooledBytes()
+{
+    Pool &p = pool();
+    std::lock_guard lock(p.mutex);
+    return p.bytes;
+}
+
+qsizetype pooledChunks()
+{
+    Pool &p = pool();
+    std::lock_guard lock(p.mutex);
+    return p.chunks.size();
+}
+} // namespace ChunkPool
 
 void Stream::append(QByteArray &&bytes)
 {
@@ -28,13 +101,34 @@ void Stream::append(const char *data, qint64 size)
     if (size <= kSmall && m_head < m_chunks.size()) {
         QByteArray &tail = m_chunks.last();
         if (tail.isDetached() && tail.size() + size <= kChunkLimit) {
-            tail.append(data, qsizetype(size));
+            QByteArray::DataPointer &dp = tail.data_ptr();
+            if (dp.freeSpaceAtEnd() > size) {
+                // Room at the end: copy in place (QByteArray::append() costs
+                // about 100 instructions more per small write).
+                std::memcpy(dp.data() + dp.size, data, size_t(size));
+                dp.size += size;
+                dp.data()[dp.size] = '\0';
+            } else {
+                tail.append(data, qsizetype(size));
+            }
             m_queued += size;
             m_unread += size;
             return;
         }
     }
-    append(QByteArray(data, qsizetype(size)));
+    // A new chunk: a pooled one when one fits. Small writes take any pooled
+    // chunk up to a few kChunkLimit (QByteArray's growth leaves a filled
+    // 64 KiB chunk with about 128 KiB of capacity).
+    QByteArray chunk = size <= kSmall ? ChunkPool::acquire(ChunkPool::kMinChunk, 4 * kChunkLimit)
+                                      : size >= ChunkPool::kMinChunk ? ChunkPool::acquire(size, 2 * size)
+                                                                     : QByteArray();
+    if (chunk.isNull()) {
+        append(QByteArray(data, qsizetype(size)));
+        return;
+    }
+    chunk.resize(qsizetype(size));
+    std::memcpy(chunk.data(), data, size_t(size));
+    append(std::move(chunk));
 }
 
 qint64 Stream::take(char *out, qint64 max)
@@ -47,7 +141,7 @@ qint64 Stream::take(char *out, qint64 max)
         done += n;
         m_headOffset += n;
         if (m_headOffset == chunk.size()) {
-            chunk = QByteArray();
+            ChunkPool::release(chunk);
             ++m_head;
             m_headOffset = 0;
         }
@@ -68,8 +162,11 @@ QByteArray Stream::takeAll()
     } else {
         result.reserve(qsizetype(m_queued));
         result.append(m_chunks[m_head].constData() + m_headOffset, m_chunks[m_head].size() - m_headOffset);
-        for (qsizetype i = m_head + 1; i < m_chunks.size(); ++i)
+        ChunkPool::release(m_chunks[m_head]);
+        for (qsizetype i = m_head + 1; i < m_chunks.size(); ++i) {
             result.append(m_chunks[i]);
+            ChunkPool::release(m_chunks[i]);
+        }
     }
     m_chunks.clear();
     m_head = 0;
@@ -100,6 +197,8 @@ qint64 Stream::indexOf(char c, qint64 limit) const
 
 void Stream::discard()
 {
+    for (qsizetype i = m_head; i < m_chunks.size(); ++i)
+        ChunkPool::release(m_chunks[i]);
     m_chunks.clear();
     m_head = 0;
     m_headOffset = 0;

@@ -10,6 +10,7 @@
 #include <QtTest/qtest.h>
 
 #include <thread>
+#include <vector>
 
 using namespace MemConnPrivate;
 
@@ -26,6 +27,10 @@ private Q_SLOTS:
     void streamUnreadFollowsAcknowledge();
     void streamVisibleAndLinesRespectTheLimit();
     void streamDiscard();
+    void poolReusesWhatAReaderConsumed();
+    void poolStaysWithinItsBound();
+    void poolNeverTakesAnArrayAWriterStillHolds();
+    void poolFeedsSmallWritesAndLeavesIdleStreamsEmpty();
     void deadlinesStartForeverAndCostNothing();
     void deadlinesExpireAndComeBack();
     void deadlinesFireOncePerSetterCall();
@@ -126,6 +131,134 @@ void tst_Leaves::streamDiscard()
     QCOMPARE(s.unread(), 0);
     char c;
     QCOMPARE(s.take(&c, 1), 0);
+}
+
+// Drains a pool left by earlier tests, so that each test starts from empty.
+static void emptyPool()
+{
+    while (!ChunkPool::acquire(0, ChunkPool::kPoolBytes).isNull()) {
+    }
+    QCOMPARE(ChunkPool::pooledChunks(), 0);
+    QCOMPARE(ChunkPool::pooledBytes(), 0);
+}
+
+void tst_Leaves::poolReusesWhatAReaderConsumed()
+{
+    emptyPool();
+    const QByteArray payload(256 * 1024, 'p');
+    Stream s;
+    s.append(payload.constData(), payload.size());   // copied into a fresh chunk
+    QByteArray out(payload.size(), Qt::Uninitialized);
+    QCOMPARE(s.take(out.data(), out.size()), payload.size());
+    QCOMPARE(out, payload);
+    QCOMPARE(ChunkPool::pooledChunks(), 1);           // the consumed chunk came back
+    const qint64 capacity = ChunkPool::pooledBytes();
+    QVERIFY(capacity >= payload.size());
+
+    // The next write of that size copies into it: same memory, no allocation.
+    const QByteArray second(payload.size(), 'q');
+    s.append(second.constData(), second.size());
+    QCOMPARE(ChunkPool::pooledChunks(), 0);
+    QCOMPARE(s.take(out.data(), out.size()), second.size());
+    QCOMPARE(out, second);                             // no byte of the first write survives
+    QCOMPARE(ChunkPool::pooledBytes(), capacity);
+
+    // A chunk far bigger than asked for stays in the pool: a 16 KiB write
+    // does not pin 256 KiB.
+    QVERIFY(ChunkPool::acquire(16 * 1024, 32 * 1024).isNull());
+    const QByteArray got = ChunkPool::acquire(payload.size(), 2 * payload.size());
+    QVERIFY(!got.isNull());
+    QCOMPARE(got.size(), 0);
+    QVERIFY(got.isDetached());
+}
+
+void tst_Leaves::poolStaysWithinItsBound()
+{
+    emptyPool();
+    // 40 streams of 2 MiB each, all consumed at once: far more than the
+    // pool keeps.
+    std::vector<Stream> streams(40);
+    const QByteArray data(1 << 20, 'd');
+    for (Stream &s : streams) {
+        s.append(data.constData(), data.size());
+        s.append(data.constData(), data.size());
+    }
+    for (Stream &s : streams) {
+        QCOMPARE(s.takeAll().size(), 2 * data.size());   // copied out; both chunks come back
+        QVERIFY(ChunkPool::pooledBytes() <= ChunkPool::kPoolBytes);
+        QVERIFY(ChunkPool::pooledChunks() <= ChunkPool::kPoolEntries);
+    }
+    QVERIFY(ChunkPool::pooledBytes() >= ChunkPool::kPoolBytes - 2 * data.size());
+    // One chunk alone is handed to the reader, not pooled.
+    emptyPool();
+    Stream one;
+    one.append(data.constData(), data.size());
+    QCOMPARE(one.takeAll().size(), data.size());
+    QCOMPARE(ChunkPool::pooledChunks(), 0);
+    // Many small chunks: the entry bound holds too.
+    emptyPool();
+    for (int i = 0; i < 100; ++i) {
+        QByteArray chunk(16 * 1024 + i, 'x');
+        ChunkPool::release(chunk);
+        QVERIFY(chunk.isNull());
+    }
+    QCOMPARE(ChunkPool::pooledChunks(), ChunkPool::kPoolEntries);
+    // The most recently released are the ones kept.
+    QVERIFY(!ChunkPool::acquire(16 * 1024 + 99, 16 * 1024 + 99 + 64).isNull());
+    QVERIFY(ChunkPool::acquire(16 * 1024, 16 * 1024 + 8).isNull());
+    // Too small to be worth keeping.
+    emptyPool();
+    QByteArray small(4096, 's');
+    ChunkPool::release(small);
+    QCOMPARE(ChunkPool::pooledChunks(), 0);
+}
+
+void tst_Leaves::poolNeverTakesAnArrayAWriterStillHolds()
+{
+    emptyPool();
+    const QByteArray writers(64 * 1024, 'w');
+    Stream s;
+    s.append(QByteArray(writers));   // shared with the writer
+    s.append(QByteArray(writers));
+    char buf[4096];
+    while (s.take(buf, sizeof buf) > 0) {
+    }
+    QCOMPARE(ChunkPool::pooledChunks(), 0);
+    QCOMPARE(writers, QByteArray(64 * 1024, 'w'));
+    s.append(QByteArray(writers));
+    s.append(QByteArray(writers));
+    QCOMPARE(s.takeAll().size(), 2 * writers.size());
+    QCOMPARE(ChunkPool::pooledChunks(), 0);
+    s.append(QByteArray(writers));
+    s.discard();
+    QCOMPARE(ChunkPool::pooledChunks(), 0);
+    QCOMPARE(writers.count('w'), writers.size());
+}
+
+void tst_Leaves::poolFeedsSmallWritesAndLeavesIdleStreamsEmpty()
+{
+    emptyPool();
+    Stream s;
+    QByteArray expected;
+    for (int i = 0; i < 200; ++i) {   // 200 KiB in 1 KiB writes: 64 KiB chunks
+        const QByteArray part(1024, char('A' + i % 26));
+        s.append(part.constData(), part.size());
+        expected += part;
+    }
+    QByteArray out(expected.size(), Qt::Uninitialized);
+    QCOMPARE(s.take(out.data(), out.size()), expected.size());
+    QCOMPARE(out, expected);
+    const qsizetype pooled = ChunkPool::pooledChunks();
+    QVERIFY(pooled >= 3);                 // the full chunks came back
+    s.append("x", 1);                     // a small write starts in a pooled chunk
+    QCOMPARE(ChunkPool::pooledChunks(), pooled - 1);
+    s.append("yz", 2);
+    char three[3];
+    QCOMPARE(s.take(three, 3), 3);
+    QCOMPARE(QByteArray(three, 3), QByteArray("xyz"));
+    // Read to the end, the stream holds nothing: the chunk is back.
+    QCOMPARE(ChunkPool::pooledChunks(), pooled);
+    QCOMPARE(s.queued(), 0);
 }
 
 void tst_Leaves::deadlinesStartForeverAndCostNothing()
