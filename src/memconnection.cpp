@@ -111,12 +111,9 @@ DeliveryScope::~DeliveryScope()
     currentChain = nullptr;
 }
 
-void Connection::notify(EndIndex which, unsigned reasons)
+void Connection::queueNotification(EndIndex which)
 {
     End &e = m_end[which];
-    e.pending |= reasons;
-    if (e.queued != Queued::No || !e.receiver)
-        return;
     if (!e.wantsWritten && (e.pending & ~unsigned(NotifyWritten)) == 0)
         return;   // only bytesWritten() to tell, and nothing listens: the count waits
     QObject *object = e.receiver->receiverObject();

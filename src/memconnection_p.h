@@ -195,7 +195,14 @@ private:
     };
 
     // All with m_mutex held.
-    void notify(EndIndex e, unsigned reasons);
+    void notify(EndIndex which, unsigned reasons)
+    {
+        End &e = m_end[which];
+        e.pending |= reasons;
+        if (e.queued == Queued::No && e.receiver)
+            queueNotification(which);   // else already on its way, or nobody to tell
+    }
+    void queueNotification(EndIndex which);
     void acknowledge(EndIndex reader, qint64 n);
     void credit(EndIndex writer, qint64 n);
     qint64 beyondWindow(EndIndex writer) const

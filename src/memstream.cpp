@@ -91,28 +91,28 @@ void Stream::append(QByteArray &&bytes)
     m_queued += bytes.size();
     m_unread += bytes.size();
     m_chunks.append(std::move(bytes));
+    m_tailRoom = 0, m_tailOwned = false;   // the writer's array: never written into
 }
 
-void Stream::append(const char *data, qint64 size)
+void Stream::setOwnedTail()
 {
-    // A chunk only this stream holds (not one shared with a writer's
-    // QByteArray) takes small writes in place: no allocation per write.
-    constexpr qint64 kSmall = 1024, kChunkLimit = 64 * 1024;
-    if (size <= kSmall && m_head < m_chunks.size()) {
+    QByteArray &tail = m_chunks.last();
+    m_tailOwned = true;
+    // One byte stays free for the terminating '\0'.
+    m_tailRoom = qMax<qint64>(0, qMin<qint64>(tail.data_ptr().freeSpaceAtEnd() - 1, kChunkLimit - tail.size()));
+}
+
+void Stream::appendSlow(const char *data, qint64 size)
+{
+    if (size <= kSmall && m_tailOwned) {
+        // The tail is ours but has too little room: grow it (QByteArray's
+        // growth is geometric), up to kChunkLimit.
         QByteArray &tail = m_chunks.last();
-        if (tail.isDetached() && tail.size() + size <= kChunkLimit) {
-            QByteArray::DataPointer &dp = tail.data_ptr();
-            if (dp.freeSpaceAtEnd() > size) {
-                // Room at the end: copy in place (QByteArray::append() costs
-                // about 100 instructions more per small write).
-                std::memcpy(dp.data() + dp.size, data, size_t(size));
-                dp.size += size;
-                dp.data()[dp.size] = '\0';
-            } else {
-                tail.append(data, qsizetype(size));
-            }
+        if (tail.size() + size <= kChunkLimit) {
+            tail.append(data, qsizetype(size));
             m_queued += size;
             m_unread += size;
+            setOwnedTail();
             return;
         }
     }
@@ -123,12 +123,15 @@ void Stream::append(const char *data, qint64 size)
                                       : size >= ChunkPool::kMinChunk ? ChunkPool::acquire(size, 2 * size)
                                                                      : QByteArray();
     if (chunk.isNull()) {
-        append(QByteArray(data, qsizetype(size)));
-        return;
+        chunk = QByteArray(data, qsizetype(size));
+    } else {
+        chunk.resize(qsizetype(size));
+        std::memcpy(chunk.data(), data, size_t(size));
     }
-    chunk.resize(qsizetype(size));
-    std::memcpy(chunk.data(), data, size_t(size));
     append(std::move(chunk));
+    // A copy is ours: later small writes may join it.
+    if (size <= kSmall)
+        setOwnedTail();
 }
 
 qint64 Stream::take(char *out, qint64 max)
@@ -144,6 +147,8 @@ qint64 Stream::take(char *out, qint64 max)
             ChunkPool::release(chunk);
             ++m_head;
             m_headOffset = 0;
+            if (m_head == m_chunks.size())
+                m_tailRoom = 0, m_tailOwned = false;   // the tail itself was taken
         }
     }
     m_queued -= done;
@@ -172,6 +177,7 @@ QByteArray Stream::takeAll()
     m_head = 0;
     m_headOffset = 0;
     m_queued = 0;
+    m_tailRoom = 0, m_tailOwned = false;
     return result;
 }
 
@@ -204,6 +210,7 @@ void Stream::discard()
     m_headOffset = 0;
     m_queued = 0;
     m_unread = 0;
+    m_tailRoom = 0, m_tailOwned = false;
 }
 
 } // namespace MemConnPrivate

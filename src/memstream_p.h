@@ -15,6 +15,8 @@
 #include <QtCore/qbytearray.h>
 #include <QtCore/qvarlengtharray.h>
 
+#include <cstring>
+
 namespace MemConnPrivate {
 
 namespace ChunkPool {
@@ -42,7 +44,27 @@ public:
     qint64 unread() const { return m_unread; }
 
     void append(QByteArray &&bytes);             // shares the array, no copy
-    void append(const char *data, qint64 size);  // small writes join an unshared tail chunk
+    void append(const char *data, qint64 size)   // small writes join an unshared tail chunk
+    {
+        if (size <= m_tailRoom) {
+            // The common small write: a copy into room the tail chunk has.
+            QByteArray::DataPointer &tail = m_chunks.last().data_ptr();
+            char *end = tail.data() + tail.size;
+            if (size <= 8) {
+                for (qint64 i = 0; i < size; ++i)
+                    end[i] = data[i];
+            } else {
+                std::memcpy(end, data, size_t(size));
+            }
+            end[size] = '\0';
+            tail.size += size;
+            m_tailRoom -= size;
+            m_queued += size;
+            m_unread += size;
+            return;
+        }
+        appendSlow(data, size);
+    }
     qint64 take(char *out, qint64 max);
     QByteArray takeAll();                        // one chunk: the writer's array itself
     void acknowledge(qint64 n);                  // the application read n more bytes
@@ -59,7 +81,16 @@ public:
     }
 
 private:
+    void appendSlow(const char *data, qint64 size);
+    // The tail chunk is this stream's alone (made by a copy, never a writer's
+    // array): small writes may join it. m_tailRoom is how many bytes they may
+    // copy in without growing it (within its capacity and kChunkLimit).
+    void setOwnedTail();
+
+    static constexpr qint64 kSmall = 1024, kChunkLimit = 64 * 1024;
     QVarLengthArray<QByteArray, 2> m_chunks;
+    qint64 m_tailRoom = 0;
+    bool m_tailOwned = false;
     qsizetype m_head = 0;         // first chunk with bytes not taken yet
     qsizetype m_headOffset = 0;   // bytes of m_chunks[m_head] already taken
     qint64 m_queued = 0;
