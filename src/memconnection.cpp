@@ -1,6 +1,7 @@
 // Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
 #include "memconnection_p.h"
 
+#include "memconnspin_p.h"
 #include "memdeadlines_p.h"
 
 #include <QtCore/qabstracteventdispatcher.h>
@@ -244,7 +245,7 @@ bool Connection::abandon()
 template <typename Append>
 qint64 Connection::writeWith(EndIndex from, qint64 n, Append append)
 {
-    std::lock_guard lock(m_mutex);
+    std::unique_lock lock(m_mutex);
     const EndIndex to = peerOf(from);
     if (m_end[to].closed)
         return -1;
@@ -265,7 +266,16 @@ qint64 Connection::writeWith(EndIndex from, qint64 n, Append append)
     // when the peer reads it.
     credit(from, n - (beyondWindow(from) - beyondBefore));
     publishToWrite(from);
-    wake();
+    // Only the reader's data waiters care about new bytes. They are woken
+    // after unlocking, so that a woken thread does not block on the mutex.
+    m_changes[to].fetch_add(1, std::memory_order_release);
+    const bool wakeReader = m_dataWaiters[to] > 0;
+    const bool wakeOthers = m_waiters > 0;
+    lock.unlock();
+    if (wakeReader)
+        m_dataArrived[to].notify_all();
+    if (wakeOthers)
+        m_changed.notify_all();
     return n;
 }
 
@@ -301,7 +311,10 @@ void Connection::acknowledge(EndIndex reader, qint64 n)
     m_stream[writer].acknowledge(n);
     publishToWrite(writer);
     credit(writer, beyondBefore - beyondWindow(writer));   // memu: all of n
-    wake();
+    // A read wakes no data waiter: only a writer waiting in
+    // waitForBytesWritten() cares.
+    if (m_waiters)
+        m_changed.notify_all();
 }
 
 qint64 Connection::read(EndIndex to, char *out, qint64 max, bool line, bool direct)
@@ -526,6 +539,8 @@ Connection::WaitOutcome Connection::wait(EndIndex me, WaitFor what, QDeadlineTim
 {
     const Deadlines::Kind governing = what == WaitFor::NewData || what == WaitFor::PeerClosed
         ? Deadlines::Kind::Read : Deadlines::Kind::Write;
+    bool spun = false;
+    SpinWait spinWait;   // declared before the lock: it measures after unlocking
     std::unique_lock lock(m_mutex);
     for (;;) {
         if (deadlines && deadlines->expired(governing))
@@ -587,7 +602,20 @@ Connection::WaitOutcome Connection::wait(EndIndex me, WaitFor what, QDeadlineTim
             if (released < until)
                 wake = released;
         }
-        if (!waitOn(m_changed, m_waiters, lock, wake) && until.hasExpired())
+        if (what == WaitFor::NewData && !spun) {
+            // Another thread may answer within microseconds: spinning a little
+            // avoids two sleeps and wake-ups (memconnspin_p.h).
+            spun = true;
+            const unsigned seen = m_changes[me].load(std::memory_order_acquire);
+            lock.unlock();
+            spinWait.spin(m_changes[me], seen, wake);
+            lock.lock();
+            continue;   // check again: what ends the wait may have come after the spin
+        }
+        const bool slept = what == WaitFor::NewData
+            ? waitOn(m_dataArrived[me], m_dataWaiters[me], lock, wake)
+            : waitOn(m_changed, m_waiters, lock, wake);
+        if (!slept && until.hasExpired())
             return {deadlines && deadlines->expired(governing) ? WaitResult::Deadline : WaitResult::TimedOut};
     }
 }

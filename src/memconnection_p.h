@@ -217,8 +217,15 @@ private:
     template <typename Append>
     qint64 writeWith(EndIndex from, qint64 n, Append append);
     bool peerRunsInThisThread(EndIndex me) const;
+    // Wakes every blocked waiter (with m_mutex held): for the rare changes
+    // (close, accept, refuse, reset, deadlines, the send window).
     void wake()
     {
+        for (EndIndex e : {Client, Server}) {
+            m_changes[e].fetch_add(1, std::memory_order_release);
+            if (m_dataWaiters[e])
+                m_dataArrived[e].notify_all();
+        }
         if (m_waiters)
             m_changed.notify_all();
     }
@@ -267,8 +274,16 @@ private:
     friend class DeliveryScope;
 
     std::mutex m_mutex;
+    // Blocking waits. A waiter for new data (the common blocking wait) sleeps
+    // on its end's m_dataArrived and is woken only by a write to it or by
+    // wake(); the peer's reads do not wake it. Everything else waits on
+    // m_changed. m_changes[e] counts what could end a wait of end e, for a
+    // waiter that spins before it sleeps (spinUntilChanged()).
     std::condition_variable m_changed;
     int m_waiters = 0;
+    std::condition_variable m_dataArrived[2];
+    int m_dataWaiters[2] = {0, 0};
+    std::atomic<unsigned> m_changes[2] = {0, 0};
     Phase m_phase = Phase::Connecting;
     QObject *m_acceptor = nullptr;
     Stream m_stream[2];                 // m_stream[i] is written by end i

@@ -1,0 +1,65 @@
+// Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// The bounded, adaptive spin of a blocking wait for data.
+//
+// A thread blocked in waitForReadyRead() whose peer answers from another
+// thread pays a sleep and a wake-up per answer; on a virtual machine a wake-up
+// of an idle CPU alone costs tens of microseconds. Spinning a few
+// microseconds first catches a quick answer without sleeping. But spinning
+// also takes a CPU the peer may need: on a busy machine it makes the answer
+// slower, not faster.
+//
+// So each thread measures. It keeps a moving average of how long its waits
+// for data take when it spins first and when it sleeps at once, uses the
+// mode that has been faster, and tries the other mode every kExploreEvery-th
+// wait so that a change of regime is noticed. It spins while waits that spin
+// end within kSpinWorthNs on average and sleeping has not been clearly faster.
+// A spin lasts at most kMaxSpinNs and never beyond the wait's own deadline.
+// When waits are long the thread sleeps at once: the cost is one spin of
+// kMaxSpinNs per kExploreEvery long waits. (Measured on a 2-vCPU virtual
+// machine: answers that take 16-64 us are common there, which a 20 us bound
+// missed.)
+// A process that may run on one CPU only never spins.
+
+#include <QtCore/qdeadlinetimer.h>
+
+#include <atomic>
+
+namespace MemConnPrivate {
+
+constexpr qint64 kMaxSpinNs = 50'000;
+constexpr qint64 kSpinWorthNs = 2 * kMaxSpinNs;
+constexpr unsigned kExploreEvery = 32;
+
+// One blocking wait for data, from its first would-be sleep to its end.
+class SpinWait
+{
+public:
+    SpinWait() = default;
+    ~SpinWait();   // tells the thread's policy how long the wait took
+    Q_DISABLE_COPY_MOVE(SpinWait)
+
+    // Called once, when the wait would first sleep, without holding any lock:
+    // spins until `counter` differs from `seen` if this thread's policy says
+    // so. Returns at once otherwise.
+    void spin(const std::atomic<unsigned> &counter, unsigned seen, QDeadlineTimer deadline);
+
+private:
+    qint64 m_start = 0;   // 0: not started
+    int m_mode = 0;       // 0: slept at once, 1: spun first
+};
+
+// For tests: the calling thread's averages (ns) of waits that slept at once
+// and of waits that spun first, and how many waits it spun in.
+struct SpinStats
+{
+    qint64 sleepAverageNs;
+    qint64 spinAverageNs;
+    quint64 spins;
+    quint64 waits;
+};
+SpinStats spinStats();
+void resetSpinPolicy();
+
+} // namespace MemConnPrivate
