@@ -58,11 +58,6 @@ void Report::add(const Figure &f)
     m_figures.append(f);
 }
 
-void Report::addCheck(const QString &what, bool met, const QString &figures)
-{
-    m_checks.append({what, met, figures});
-}
-
 const Figure *Report::find(const QString &shape, Kind kind) const
 {
     for (const Figure &f : m_figures)
@@ -75,14 +70,25 @@ QString Report::table() const
 {
     QString out;
     QTextStream s(&out);
-    const int w0 = 34, w = 13;
-    s << pad(QStringLiteral("shape (per op)"), w0);
+    const QStringList shapes = shapesInOrder(m_figures);
+    int w0 = 16;
+    for (const QString &shape : shapes)
+        w0 = qMax(w0, int(shape.size()) + 2);
+    const int w = 12, wa = 16, wb = 18, wr = 8;
+    auto ratio = [&](const QString &shape, Kind mine, Kind peer) {
+        const Figure *m = find(shape, mine);
+        const Figure *p = find(shape, peer);
+        if (!m || !p || m->nsPerOp <= 0 || p->nsPerOp <= 0)
+            return QStringLiteral("-");
+        return QString(QString::number(p->nsPerOp / m->nsPerOp, 'f', 1) + QLatin1Char('x'));
+    };
+    s << pad(QStringLiteral("shape (time per op)"), w0);
     for (Kind k : kinds)
         s << pad(QLatin1StringView(kindName(k)), w);
-    s << pad(QStringLiteral("allocs memu/tcp"), 17) << pad(QStringLiteral("B/op memu/tcp"), 16)
-      << pad(QStringLiteral("vs TCP"), 9) << QStringLiteral("vs Local") << '\n';
-    s << QString(w0 + 4 * w + 17 + 16 + 9 + 8, QLatin1Char('-')) << '\n';
-    for (const QString &shape : shapesInOrder(m_figures)) {
+    s << pad(QStringLiteral("allocs memu/tcp"), wa) << pad(QStringLiteral("B/op memu/tcp"), wb);
+    s << "times faster: memu vs TCP, Local | memb vs TCP, Local\n";
+    s << QString(w0 + 4 * w + wa + wb + 4 * wr + 2, QLatin1Char('-')) << '\n';
+    for (const QString &shape : shapes) {
         s << pad(shape, w0);
         for (Kind k : kinds) {
             const Figure *f = find(shape, k);
@@ -90,17 +96,12 @@ QString Report::table() const
         }
         const Figure *mu = find(shape, Kind::Memu);
         const Figure *tcp = find(shape, Kind::Tcp);
-        const Figure *local = find(shape, Kind::Local);
         s << pad((mu ? count(mu->allocsPerOp) : QStringLiteral("-")) + QLatin1Char('/')
-                     + (tcp ? count(tcp->allocsPerOp) : QStringLiteral("-")), 17)
+                     + (tcp ? count(tcp->allocsPerOp) : QStringLiteral("-")), wa)
           << pad((mu ? count(mu->bytesPerOp) : QStringLiteral("-")) + QLatin1Char('/')
-                     + (tcp ? count(tcp->bytesPerOp) : QStringLiteral("-")), 16);
-        auto ratio = [&](const Figure *peer) {
-            if (!mu || !peer || mu->nsPerOp <= 0 || peer->nsPerOp <= 0)
-                return QStringLiteral("-");
-            return QString(QString::number(peer->nsPerOp / mu->nsPerOp, 'f', 1) + QLatin1Char('x'));
-        };
-        s << pad(ratio(tcp), 9) << ratio(local) << '\n';
+                     + (tcp ? count(tcp->bytesPerOp) : QStringLiteral("-")), wb)
+          << pad(ratio(shape, Kind::Memu, Kind::Tcp), wr) << pad(ratio(shape, Kind::Memu, Kind::Local), wr)
+          << "| " << pad(ratio(shape, Kind::Memb, Kind::Tcp), wr) << ratio(shape, Kind::Memb, Kind::Local) << '\n';
     }
     QStringList notes;
     for (const Figure &f : m_figures)
@@ -109,25 +110,45 @@ QString Report::table() const
     if (!notes.isEmpty())
         s << "\nnotes:\n" << notes.join(QLatin1Char('\n')) << '\n';
 
-    if (const Figure *floor = find(QStringLiteral("0 floor: 2 QIODevice + 1 event"), Kind::Memu)) {
-        if (const Figure *tcp = find(QStringLiteral("1 dial + write 8 B + close"), Kind::Tcp); tcp && floor->nsPerOp > 0)
-            s << "\nceiling: on this machine QTcpSocket's shape 1 is " << QString::number(tcp->nsPerOp / floor->nsPerOp, 'f', 1)
-              << "x the event-loop floor, the most any design with one posted event per operation can reach\n";
-    }
-    s << "\ngoals:\n";
-    for (const Goal &g : m_goals) {
-        const Figure *mu = find(g.shape, Kind::Memu);
-        const Figure *peer = find(g.shape, g.peer);
-        if (!mu || !peer || mu->nsPerOp <= 0 || peer->nsPerOp <= 0) {
-            s << "  [ -- ] " << g.shape << ": not measured in this run\n";
-            continue;
+    // Where MemConn stands: per network and peer, the rows it is ahead on and
+    // its narrowest margin; then the rows people ask about.
+    s << "\nsummary (times faster than the peer; below 1.0x the peer is faster):\n";
+    for (Kind mine : {Kind::Memu, Kind::Memb}) {
+        for (Kind peer : {Kind::Tcp, Kind::Local}) {
+            int rows = 0, ahead = 0;
+            double least = 0;
+            QString leastShape;
+            for (const QString &shape : shapes) {
+                const Figure *m = find(shape, mine);
+                const Figure *p = find(shape, peer);
+                if (!m || !p || m->nsPerOp <= 0 || p->nsPerOp <= 0)
+                    continue;
+                const double r = p->nsPerOp / m->nsPerOp;
+                ++rows;
+                ahead += r > 1 ? 1 : 0;
+                if (leastShape.isEmpty() || r < least) {
+                    least = r;
+                    leastShape = shape;
+                }
+            }
+            if (rows)
+                s << "  " << kindName(mine) << " vs " << kindName(peer) << ": ahead on " << ahead << " of " << rows
+                  << " rows; narrowest " << QString::number(least, 'f', 1) << "x (" << leastShape << ")\n";
         }
-        const double r = peer->nsPerOp / mu->nsPerOp;
-        s << "  [" << (r >= g.ratio ? " ok " : "MISS") << "] " << g.shape << ": memu "
-          << QString::number(r, 'f', 1) << "x " << kindName(g.peer) << " (goal " << g.ratio << "x)\n";
     }
-    for (const Check &c : m_checks)
-        s << "  [" << (c.met ? " ok " : "MISS") << "] " << c.what << ": " << c.figures << '\n';
+    for (const Highlight &h : m_highlights) {
+        if (!find(h.shape, h.peer))
+            continue;
+        s << "  " << h.shape << ": memu " << ratio(h.shape, Kind::Memu, h.peer) << ", memb "
+          << ratio(h.shape, Kind::Memb, h.peer) << " " << kindName(h.peer) << '\n';
+    }
+    if (const Figure *floor = find(m_floor, Kind::Memu); floor && floor->nsPerOp > 0) {
+        s << "  " << m_floorOf << ", against the event-loop floor (" << m_floor << ", " << ns(floor->nsPerOp) << "):";
+        for (Kind k : kinds)
+            if (const Figure *f = find(m_floorOf, k); f && f->nsPerOp > 0)
+                s << ' ' << kindName(k) << ' ' << QString::number(f->nsPerOp / floor->nsPerOp, 'f', 1) << 'x';
+        s << '\n';
+    }
     return out;
 }
 
@@ -137,12 +158,12 @@ bool Report::writeCsv(const QString &path) const
     if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate))
         return false;
     QTextStream s(&f);
-    s << "shape,transport,ns_per_op,allocs_per_op,bytes_per_op,note\n";
+    s << "shape,transport,ns_per_op,allocs_per_op,bytes_per_op,cpu_ns_per_op,note\n";
     for (const Figure &x : m_figures) {
         QString note = x.note;
         note.replace(QLatin1Char('"'), QStringLiteral("\"\""));
         s << '"' << x.shape << "\"," << kindName(x.kind) << ',' << x.nsPerOp << ','
-          << x.allocsPerOp << ',' << x.bytesPerOp << ",\"" << note << "\"\n";
+          << x.allocsPerOp << ',' << x.bytesPerOp << ',' << x.cpuNsPerOp << ",\"" << note << "\"\n";
     }
     return true;
 }

@@ -17,14 +17,14 @@ struct Figure
     double allocsPerOp = -1;   // -1: not counted
     double bytesPerOp = -1;
     QString note;
+    double cpuNsPerOp = -1;    // CPU time of the whole process per op
 };
 
-// A goal: memu must be at least `ratio` times faster than `peer` on `shape`.
-struct Goal
+// A row the summary names: MemConn (both networks) against `peer`.
+struct Highlight
 {
     QString shape;
     Kind peer;
-    double ratio;
 };
 
 class Report
@@ -32,8 +32,13 @@ class Report
 public:
     static Report &instance();
     void add(const Figure &f);
-    void setGoals(QList<Goal> goals) { m_goals = std::move(goals); }
-    void addCheck(const QString &what, bool met, const QString &figures);
+    void setHighlights(QList<Highlight> rows) { m_highlights = std::move(rows); }
+    // The event-loop floor row and the shape it is the floor of.
+    void setFloor(const QString &floorShape, const QString &ofShape)
+    {
+        m_floor = floorShape;
+        m_floorOf = ofShape;
+    }
     const Figure *find(const QString &shape, Kind kind) const;
 
     QString table() const;
@@ -42,12 +47,6 @@ public:
 
 private:
     QList<Figure> m_figures;
-    QList<Goal> m_goals;
-    struct Check
-    {
-        QString what;
-        bool met;
-        QString figures;
-    };
-    QList<Check> m_checks;
+    QList<Highlight> m_highlights;
+    QString m_floor, m_floorOf;
 };

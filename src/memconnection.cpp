@@ -269,12 +269,9 @@ qint64 Connection::writeWith(EndIndex from, qint64 n, Append append)
     // Only the reader's data waiters care about new bytes. They are woken
     // after unlocking, so that a woken thread does not block on the mutex.
     m_changes[to].fetch_add(1, std::memory_order_release);
-    const bool wakeReader = m_dataWaiters[to] > 0;
-    const bool wakeOthers = m_waiters > 0;
+    const bool due = m_dataWaiters[to] > 0 || otherWaiters() > 0;
     lock.unlock();
-    if (wakeReader)
-        m_dataArrived[to].notify_all();
-    if (wakeOthers)
+    if (due)
         m_changed.notify_all();
     return n;
 }
@@ -313,7 +310,7 @@ void Connection::acknowledge(EndIndex reader, qint64 n)
     credit(writer, beyondBefore - beyondWindow(writer));   // memu: all of n
     // A read wakes no data waiter: only a writer waiting in
     // waitForBytesWritten() cares.
-    if (m_waiters)
+    if (otherWaiters() > 0)
         m_changed.notify_all();
 }
 
@@ -612,9 +609,10 @@ Connection::WaitOutcome Connection::wait(EndIndex me, WaitFor what, QDeadlineTim
             lock.lock();
             continue;   // check again: what ends the wait may have come after the spin
         }
-        const bool slept = what == WaitFor::NewData
-            ? waitOn(m_dataArrived[me], m_dataWaiters[me], lock, wake)
-            : waitOn(m_changed, m_waiters, lock, wake);
+        const bool data = what == WaitFor::NewData;
+        m_dataWaiters[me] += data;
+        const bool slept = waitOn(m_changed, m_waiters, lock, wake);
+        m_dataWaiters[me] -= data;
         if (!slept && until.hasExpired())
             return {deadlines && deadlines->expired(governing) ? WaitResult::Deadline : WaitResult::TimedOut};
     }

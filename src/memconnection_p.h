@@ -221,14 +221,14 @@ private:
     // (close, accept, refuse, reset, deadlines, the send window).
     void wake()
     {
-        for (EndIndex e : {Client, Server}) {
-            m_changes[e].fetch_add(1, std::memory_order_release);
-            if (m_dataWaiters[e])
-                m_dataArrived[e].notify_all();
-        }
+        m_changes[Client].fetch_add(1, std::memory_order_release);
+        m_changes[Server].fetch_add(1, std::memory_order_release);
         if (m_waiters)
             m_changed.notify_all();
     }
+    // Waiters for something other than new data (bytes written, connected,
+    // the peer closing).
+    int otherWaiters() const { return m_waiters - m_dataWaiters[Client] - m_dataWaiters[Server]; }
     // What `to` may read once its window refills for the next readyRead()
     // (a chunk of shaped input is drawn here).
     qint64 readableWhenAnnounced(EndIndex to)
@@ -274,15 +274,15 @@ private:
     friend class DeliveryScope;
 
     std::mutex m_mutex;
-    // Blocking waits. A waiter for new data (the common blocking wait) sleeps
-    // on its end's m_dataArrived and is woken only by a write to it or by
-    // wake(); the peer's reads do not wake it. Everything else waits on
-    // m_changed. m_changes[e] counts what could end a wait of end e, for a
-    // waiter that spins before it sleeps (spinUntilChanged()).
+    // Blocking waits, all on m_changed. The hot paths wake only who cares: a
+    // write wakes when the reader waits for data (or someone waits for
+    // anything else), a read only when someone waits for something other
+    // than data; both notify after unlocking. m_changes[e] counts what could
+    // end a wait of end e, for a waiter that spins before it sleeps
+    // (memconnspin_p.h).
     std::condition_variable m_changed;
-    int m_waiters = 0;
-    std::condition_variable m_dataArrived[2];
-    int m_dataWaiters[2] = {0, 0};
+    int m_waiters = 0;                  // all blocked waiters
+    int m_dataWaiters[2] = {0, 0};      // of those, the ones waiting for new data, per end
     std::atomic<unsigned> m_changes[2] = {0, 0};
     Phase m_phase = Phase::Connecting;
     QObject *m_acceptor = nullptr;

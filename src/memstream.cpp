@@ -91,20 +91,22 @@ void Stream::append(QByteArray &&bytes)
     m_queued += bytes.size();
     m_unread += bytes.size();
     m_chunks.append(std::move(bytes));
-    m_tailRoom = 0, m_tailOwned = false;   // the writer's array: never written into
+    m_tailRoom = -1;   // the writer's array: never written into
 }
 
 void Stream::setOwnedTail()
 {
     QByteArray &tail = m_chunks.last();
-    m_tailOwned = true;
+    m_tail = &tail;
     // One byte stays free for the terminating '\0'.
     m_tailRoom = qMax<qint64>(0, qMin<qint64>(tail.data_ptr().freeSpaceAtEnd() - 1, kChunkLimit - tail.size()));
 }
 
 void Stream::appendSlow(const char *data, qint64 size)
 {
-    if (size <= kSmall && m_tailOwned) {
+    if (size <= 0)
+        return;
+    if (size <= kSmall && tailOwned()) {
         // The tail is ours but has too little room: grow it (QByteArray's
         // growth is geometric), up to kChunkLimit.
         QByteArray &tail = m_chunks.last();
@@ -148,7 +150,7 @@ qint64 Stream::take(char *out, qint64 max)
             ++m_head;
             m_headOffset = 0;
             if (m_head == m_chunks.size())
-                m_tailRoom = 0, m_tailOwned = false;   // the tail itself was taken
+                m_tailRoom = -1;   // the tail itself was taken
         }
     }
     m_queued -= done;
@@ -177,7 +179,7 @@ QByteArray Stream::takeAll()
     m_head = 0;
     m_headOffset = 0;
     m_queued = 0;
-    m_tailRoom = 0, m_tailOwned = false;
+    m_tailRoom = -1;
     return result;
 }
 
@@ -210,7 +212,7 @@ void Stream::discard()
     m_headOffset = 0;
     m_queued = 0;
     m_unread = 0;
-    m_tailRoom = 0, m_tailOwned = false;
+    m_tailRoom = -1;
 }
 
 } // namespace MemConnPrivate

@@ -37,6 +37,9 @@ qsizetype pooledChunks();
 class Stream
 {
 public:
+    Stream() = default;
+    Q_DISABLE_COPY_MOVE(Stream)   // m_tail points into m_chunks
+
     // Bytes written and not yet taken out of the stream.
     qint64 queued() const { return m_queued; }
     // Bytes handed over and not yet read by the reader's application (bytes
@@ -48,7 +51,7 @@ public:
     {
         if (size <= m_tailRoom) {
             // The common small write: a copy into room the tail chunk has.
-            QByteArray::DataPointer &tail = m_chunks.last().data_ptr();
+            QByteArray::DataPointer &tail = m_tail->data_ptr();
             char *end = tail.data() + tail.size;
             if (size <= 8) {
                 for (qint64 i = 0; i < size; ++i)
@@ -86,11 +89,12 @@ private:
     // array): small writes may join it. m_tailRoom is how many bytes they may
     // copy in without growing it (within its capacity and kChunkLimit).
     void setOwnedTail();
+    bool tailOwned() const { return m_tailRoom >= 0; }
 
     static constexpr qint64 kSmall = 1024, kChunkLimit = 64 * 1024;
-    QVarLengthArray<QByteArray, 2> m_chunks;
-    qint64 m_tailRoom = 0;
-    bool m_tailOwned = false;
+    QVarLengthArray<QByteArray, 1> m_chunks;
+    qint64 m_tailRoom = -1;       // -1: the tail is not this stream's own (or there is none)
+    QByteArray *m_tail = nullptr; // with m_tailRoom >= 0: m_chunks.last()
     qsizetype m_head = 0;         // first chunk with bytes not taken yet
     qsizetype m_headOffset = 0;   // bytes of m_chunks[m_head] already taken
     qint64 m_queued = 0;
