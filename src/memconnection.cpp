@@ -309,7 +309,8 @@ void Connection::acknowledge(EndIndex reader, qint64 n)
     publishToWrite(writer);
     credit(writer, beyondBefore - beyondWindow(writer));   // memu: all of n
     // A read wakes no data waiter: only a writer waiting in
-    // waitForBytesWritten() cares.
+    // waitForBytesWritten() cares (or spins on m_changes).
+    m_changes[writer].fetch_add(1, std::memory_order_release);
     if (otherWaiters() > 0)
         m_changed.notify_all();
 }
@@ -599,9 +600,9 @@ Connection::WaitOutcome Connection::wait(EndIndex me, WaitFor what, QDeadlineTim
             if (released < until)
                 wake = released;
         }
-        if (what == WaitFor::NewData && !spun) {
-            // Another thread may answer within microseconds: spinning a little
-            // avoids two sleeps and wake-ups (memconnspin_p.h).
+        if ((what == WaitFor::NewData || what == WaitFor::BytesWritten) && !spun) {
+            // Another thread may answer or read within microseconds: spinning
+            // a little avoids a sleep and a wake-up (memconnspin_p.h).
             spun = true;
             const unsigned seen = m_changes[me].load(std::memory_order_acquire);
             lock.unlock();

@@ -277,7 +277,7 @@ private:
     // Blocking waits, all on m_changed. The hot paths wake only who cares: a
     // write wakes when the reader waits for data (or someone waits for
     // anything else), a read only when someone waits for something other
-    // than data; both notify after unlocking. m_changes[e] counts what could
+    // than data; a write notifies after unlocking. m_changes[e] counts what could
     // end a wait of end e, for a waiter that spins before it sleeps
     // (memconnspin_p.h).
     std::condition_variable m_changed;

@@ -1,7 +1,8 @@
 // Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-// The bounded, adaptive spin of a blocking wait for data.
+// The bounded, adaptive spin of a blocking wait for data or for the peer to
+// read (waitForReadyRead(), waitForBytesWritten()).
 //
 // A thread blocked in waitForReadyRead() whose peer answers from another
 // thread pays a sleep and a wake-up per answer; on a virtual machine a wake-up
