@@ -202,6 +202,11 @@ public:
         A wait that only a peer living in the calling thread could end returns
         false at once (SocketTimeoutError, the reason in errorString()): that
         peer cannot run while this thread blocks.
+
+        Before it sleeps, the calling thread may spin for at most 50 us
+        (never past the timeout or deadline) when its recent waits showed
+        that the peer usually answers that fast and spinning beat sleeping;
+        on one CPU it never spins. waitForBytesWritten() does the same.
     */
     bool waitForReadyRead(int msecs = 30000) override;
     bool waitForReadyRead(QDeadlineTimer deadline);
@@ -235,8 +240,14 @@ public:
     bool canReadLine() const override;
 
     // These hide QIODevice's non-virtual overloads so that a QByteArray is
-    // handed to the peer, and read back, without a copy. Called through a
-    // QIODevice pointer they behave the same, with one copy.
+    // handed to the peer, and read back, without a copy. Zero-copy therefore
+    // needs the static type MemSocket: called through a QIODevice pointer
+    // (QDataStream, QTextStream, Qt Remote Objects, generic code) they behave
+    // the same, with one copy. Copies of 16 KiB and more go into buffers that
+    // earlier reads freed (a process-wide pool of at most 8 MiB in 32
+    // buffers, kept only while readers free them; an idle connection holds
+    // none), so large writes through a QIODevice pointer do not fault in
+    // fresh memory each time.
     using QIODevice::read;
     using QIODevice::write;
     qint64 read(char *data, qint64 maxSize);
