@@ -74,7 +74,7 @@ QString Report::table() const
     int w0 = 16;
     for (const QString &shape : shapes)
         w0 = qMax(w0, int(shape.size()) + 2);
-    const int w = 12, wa = 16, wb = 18, wr = 8;
+    const int w = 14, wa = 16, wb = 18, wr = 8;
     auto ratio = [&](const QString &shape, Kind mine, Kind peer) {
         const Figure *m = find(shape, mine);
         const Figure *p = find(shape, peer);

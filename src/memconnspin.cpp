@@ -16,6 +16,7 @@ namespace MemConnPrivate {
 
 namespace {
 constexpr qint64 kLongWaitNs = 1'000'000;   // waits count as at most this long
+constexpr qint64 kPreemptedNs = 20'000;     // a gap this long in a spin: the thread was preempted
 
 struct SpinPolicy
 {
@@ -24,25 +25,32 @@ struct SpinPolicy
     qint64 average[2] = {kLongWaitNs, 0};
     quint64 waits = 0;
     quint64 spins = 0;
+    int mode = 1;          // of the current wait
+    bool sample = false;   // whether the current wait counts
 
-    int choose()
+    // Exploring: the first kExploreLength waits of every kExploreEvery use the
+    // other mode. A single wait in the other mode says little (the peer's
+    // thread and the CPUs are still in the state the preferred mode left them
+    // in), so only the second half of the run is measured.
+    void choose()
     {
-        const int mode = preferred();
-        return ++waits % kExploreEvery == 0 ? 1 - mode : mode;
+        const quint64 phase = waits++ % kExploreEvery;
+        const int preferred = preferredMode();
+        const bool exploring = waits > kExploreEvery && phase < kExploreLength;
+        mode = exploring ? 1 - preferred : preferred;
+        sample = !exploring || phase >= kExploreLength / 2;
     }
     // Spin while waits that spin end within kSpinWorthNs on average, unless
     // sleeping at once has been clearly (25%) faster: on a busy machine the
     // spinning thread takes the CPU its peer needs.
-    int preferred() const
+    int preferredMode() const
     {
         return average[1] <= kSpinWorthNs && average[0] * 4 >= average[1] * 3 ? 1 : 0;
     }
-    void record(int mode, qint64 ns, bool explored)
+    void record(qint64 ns)
     {
-        ns = qMin(ns, kLongWaitNs);
-        // A sample of the mode in use moves its average by 1/8; a rare
-        // exploring sample by 1/2, so that it counts.
-        average[mode] += (ns - average[mode]) / (explored ? 2 : 8);
+        if (sample)
+            average[mode] += (qMin(ns, kLongWaitNs) - average[mode]) / 8;
     }
 };
 thread_local SpinPolicy policy;
@@ -83,15 +91,28 @@ void SpinWait::spin(const std::atomic<unsigned> &counter, unsigned seen, QDeadli
     m_start = nowNs();
     if (!mayRunOnTwoCpus())
         return;
-    m_mode = policy.choose();
-    if (m_mode == 0)
+    policy.choose();
+    if (policy.mode == 0)
         return;
     ++policy.spins;
     const qint64 budget = deadline.isForever() ? kMaxSpinNs : qMin(kMaxSpinNs, deadline.remainingTimeNSecs());
+    qint64 last = m_start;
     for (unsigned i = 1; counter.load(std::memory_order_acquire) == seen; ++i) {
         cpuRelax();
-        if (i % 16 == 0 && nowNs() - m_start >= budget)
-            return;
+        if (i % 16 == 0) {
+            const qint64 now = nowNs();
+            if (now - last > kPreemptedNs) {
+                // This thread lost its CPU while spinning: others want the
+                // CPUs, and spinning only takes one from them. Sleep from
+                // now on, until exploring shows that spinning pays again.
+                policy.average[1] = kLongWaitNs;
+                policy.sample = false;
+                return;
+            }
+            if (now - m_start >= budget)
+                return;
+            last = now;
+        }
     }
 }
 
@@ -99,7 +120,7 @@ SpinWait::~SpinWait()
 {
     if (!m_start || !mayRunOnTwoCpus())
         return;
-    policy.record(m_mode, nowNs() - m_start, m_mode != policy.preferred());
+    policy.record(nowNs() - m_start);
 }
 
 SpinStats spinStats()

@@ -13,12 +13,14 @@
 //
 // So each thread measures. It keeps a moving average of how long its waits
 // for data take when it spins first and when it sleeps at once, uses the
-// mode that has been faster, and tries the other mode every kExploreEvery-th
-// wait so that a change of regime is noticed. It spins while waits that spin
+// mode that has been faster, and uses the other mode for kExploreLength waits
+// in every kExploreEvery so that a change of regime is noticed. It spins while waits that spin
 // end within kSpinWorthNs on average and sleeping has not been clearly faster.
-// A spin lasts at most kMaxSpinNs and never beyond the wait's own deadline.
-// When waits are long the thread sleeps at once: the cost is one spin of
-// kMaxSpinNs per kExploreEvery long waits. (Measured on a 2-vCPU virtual
+// A thread that loses its CPU while it spins (the machine is busy) stops
+// spinning at once. A spin lasts at most kMaxSpinNs and never beyond the
+// wait's own deadline.
+// When waits are long the thread sleeps at once: the cost is kExploreLength
+// spins of at most kMaxSpinNs per kExploreEvery long waits. (Measured on a 2-vCPU virtual
 // machine: answers that take 16-64 us are common there, which a 20 us bound
 // missed.)
 // A process that may run on one CPU only never spins.
@@ -31,7 +33,8 @@ namespace MemConnPrivate {
 
 constexpr qint64 kMaxSpinNs = 50'000;
 constexpr qint64 kSpinWorthNs = 2 * kMaxSpinNs;
-constexpr unsigned kExploreEvery = 32;
+constexpr unsigned kExploreEvery = 256;
+constexpr unsigned kExploreLength = 16;
 
 // One blocking wait for data, from its first would-be sleep to its end.
 class SpinWait
@@ -48,7 +51,6 @@ public:
 
 private:
     qint64 m_start = 0;   // 0: not started
-    int m_mode = 0;       // 0: slept at once, 1: spun first
 };
 
 // For tests: the calling thread's averages (ns) of waits that slept at once

@@ -97,8 +97,9 @@ void tst_Spin::slowAnswersAreSleptThrough()
     runWaits(300, std::chrono::milliseconds(2));
     const SpinStats s = spinStats();
     QCOMPARE(s.waits, 300u);
-    // After the first few, only the exploring waits spin: 1 in kExploreEvery.
-    QVERIFY2(s.spins <= 10 + s.waits / kExploreEvery,
+    // After the first few, only exploring waits spin: kExploreLength in
+    // every kExploreEvery, none in the first kExploreEvery.
+    QVERIFY2(s.spins <= 10 + kExploreLength * (s.waits / kExploreEvery),
              qPrintable(QStringLiteral("%1 of %2 waits spun").arg(s.spins).arg(s.waits)));
     QVERIFY(s.spinAverageNs > kSpinWorthNs);
 }
