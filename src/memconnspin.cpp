@@ -16,7 +16,7 @@ namespace MemConnPrivate {
 
 namespace {
 constexpr qint64 kLongWaitNs = 1'000'000;   // waits count as at most this long
-constexpr qint64 kPreemptedNs = 20'000;     // a gap this long in a spin: the thread was preempted
+constexpr qint64 kPreemptedNs = 500'000;    // a gap this long in a spin: the thread lost its CPU to another
 
 struct SpinPolicy
 {
@@ -104,8 +104,10 @@ void SpinWait::spin(const std::atomic<unsigned> &counter, unsigned seen, QDeadli
             if (now - last > kPreemptedNs) {
                 // This thread lost its CPU while spinning: others want the
                 // CPUs, and spinning only takes one from them. Sleep from
-                // now on, until exploring shows that spinning pays again.
-                policy.average[1] = kLongWaitNs;
+                // now on, until exploring shows that spinning pays again
+                // (one exploring run of quick waits is enough, since a
+                // virtual machine's host can take a CPU now and then too).
+                policy.average[1] = qMax(policy.average[1], 2 * kSpinWorthNs);
                 policy.sample = false;
                 return;
             }
