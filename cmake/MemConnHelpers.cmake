@@ -1,3 +1,4 @@
+# Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
 # Flags every MemConn target gets: strict Qt defines, warnings, hidden symbols.
 function(memconn_target_defaults target)
     target_compile_definitions(${target} PRIVATE

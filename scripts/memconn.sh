@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
 # One entry point for a fresh Debian 12 machine: installs what the build needs
 # (only what is missing), configures and builds, then runs what was asked.
 #   scripts/memconn.sh bench   the main job: MemConn side by side with QTcpSocket/QLocalSocket
@@ -6,7 +7,7 @@
 #   scripts/memconn.sh test    build and run the whole test suite (ends with ctest's summary)
 #   scripts/memconn.sh sanitize  the suite under ASan+UBSan (LeakSanitizer too), threaded suites under TSan
 #   scripts/memconn.sh fuzz    the libFuzzer harness for MEMCONN_FUZZ_SECONDS (default 60)
-#   scripts/memconn.sh ci      sanitize, fuzz, then test: what .ci/run does
+#   scripts/memconn.sh ci      the REUSE licensing check, sanitize, fuzz, then test: what .ci/run does
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +19,17 @@ packages=(cmake ninja-build g++ clang libclang-rt-14-dev qt6-base-dev qt6-declar
           qml6-module-qtquick-layouts qml6-module-qtquick-templates qml6-module-qtquick-window
           qml6-module-qtqml-workerscript qt6-remoteobjects-dev
           qt6-httpserver-dev qt6-websockets-dev)
+
+usage() {
+    echo "usage: $0 bench|test|sanitize|fuzz|ci [runner arguments for bench]" >&2
+    exit 2
+}
+case "$job" in
+    bench|test|sanitize|fuzz|ci) ;;
+    *) usage ;;   # before anything is installed
+esac
+# CI also checks the licensing of every file (REUSE).
+[ "$job" = ci ] && packages+=(reuse)
 
 install_missing() {
     local missing=()
@@ -71,6 +83,7 @@ case "$job" in
         fuzz
         ;;
     ci)
+        reuse lint
         sanitize
         fuzz
         configure_and_build
@@ -83,9 +96,5 @@ case "$job" in
     test)
         configure_and_build
         ctest --test-dir "$build" --output-on-failure -j2
-        ;;
-    *)
-        echo "usage: $0 bench|test|sanitize|fuzz|ci" >&2
-        exit 2
         ;;
 esac

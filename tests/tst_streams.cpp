@@ -38,9 +38,9 @@ void tst_Streams::fortuneProtocolWithTransactions()
     const QString name = uniqueName("fortune");
     MemServer server;
     QVERIFY(server.listen(name));
-    const QStringList fortunes{QStringLiteral("You've been leading a dog's life. Stay off the furniture."),
-                               QStringLiteral("You've got to think about tomorrow."),
-                               QStringLiteral("Computers are not intelligent. They only think they are.")};
+    const QStringList fortunes{QStringLiteral("A byte written in memory is a byte that never met the kernel."),
+                               QStringLiteral("Patience: the event loop will get to you."),
+                               QStringLiteral("Every message arrives whole, until someone sets maxChunk.")};
     // The server writes each fortune as a QDataStream-framed QString.
     QObject::connect(&server, &MemServer::newConnection, &server, [&] {
         MemSocket *s = server.nextPendingConnection();

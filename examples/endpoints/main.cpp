@@ -1,3 +1,4 @@
+// Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
 // An echo service and its client, written once against an address string:
 //   endpoints memu:echo          in memory
 //   endpoints tcp:127.0.0.1:0    over TCP (port 0: any free port)

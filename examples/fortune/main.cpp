@@ -1,3 +1,4 @@
+// Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
 // The classic Qt fortune server and client, in one process over MemConn.
 // The server sends each fortune as a QDataStream-serialised QString, in two
 // pieces a few milliseconds apart, as a slow network would; the client reads
@@ -13,13 +14,13 @@
 #include <QtCore/QTimer>
 
 static const QStringList fortunes = {
-    QStringLiteral("You've been leading a dog's life. Stay off the furniture."),
-    QStringLiteral("You've got to think about tomorrow."),
-    QStringLiteral("You will be surprised by a loud noise."),
-    QStringLiteral("You will feel hungry again in another hour."),
-    QStringLiteral("You might have mail."),
-    QStringLiteral("You cannot kill time without injuring eternity."),
-    QStringLiteral("Computers are not intelligent. They only think they are."),
+    QStringLiteral("A byte written in memory is a byte that never met the kernel."),
+    QStringLiteral("Your next connection will be refused politely, with the address named."),
+    QStringLiteral("Every message arrives whole, until someone sets maxChunk."),
+    QStringLiteral("Patience: the event loop will get to you."),
+    QStringLiteral("A deadline missed today is a SocketTimeoutError tomorrow."),
+    QStringLiteral("You will read what was written, in the order it was written."),
+    QStringLiteral("The peer you are waiting for lives in your own thread."),
 };
 
 // Serves one fortune per connection, then closes it.

@@ -1,3 +1,4 @@
+// Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
 // A server and a client exchanging data in memory: the smallest MemConn program.
 #include <MemConn/MemServer>
 #include <MemConn/MemSocket>

@@ -1,3 +1,4 @@
+// Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
 // A QHttpServer app with an HTTP route and a WebSocket route, written once
 // against QTcpServer/QTcpSocket. MemConn::createTcpServer() and
 // createTcpSocket() follow the network map, so the same binary runs

@@ -1,3 +1,4 @@
+// Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
 // One chat client: a MemSocket, the messages it received and a line to type in.
 import QtQuick
 import QtQuick.Controls

@@ -1,3 +1,4 @@
+// Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
 // The chat server and two clients, all in one window and one process.
 import QtQuick
 import QtQuick.Controls

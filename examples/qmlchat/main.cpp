@@ -1,3 +1,4 @@
+// Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
 // Two QML chat clients talking through a MemServer declared in QML.
 //   qmlchat                      interactive
 //   qmlchat --smoke              the clients chat by themselves, then it quits

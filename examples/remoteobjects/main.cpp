@@ -1,3 +1,4 @@
+// Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
 // Qt Remote Objects in memory, addressed by URL: a host node sharing a
 // Thermostat on "memu:thermostat" and a replica node connecting to it, in one
 // process, with no devices handled by hand. MemConn::registerRemoteObjectsTransport()

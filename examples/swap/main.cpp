@@ -1,3 +1,4 @@
+// Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
 // The swap from QTcpSocket to MemSocket is a type change. The key-value
 // client and server below are written once, as templates over the socket and
 // server types; main() runs them over QTcpSocket/QTcpServer, over

@@ -1,3 +1,4 @@
+// Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
 // Qt's threaded fortune server over MemConn. A MemServer subclass overrides
 // incomingConnection() and hands each new MemSocket to one of a few worker
 // threads (moveToThread, as MemSocket allows while connected); the worker

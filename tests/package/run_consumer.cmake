@@ -1,21 +1,20 @@
+# Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
 file(REMOVE_RECURSE ${WORK_DIR})
 set(prefix ${WORK_DIR}/prefix)
-function(run)
-    execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-    if(NOT rc EQUAL 0)
-        message(FATAL_ERROR "failed (${rc}): ${ARGN}\n${out}\n${err}")
-    endif()
-    message("${out}")
-endfunction()
-run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
-run(${CMAKE_COMMAND} -S ${CONSUMER_DIR} -B ${WORK_DIR}/build -G ${GENERATOR}
+include(${CMAKE_CURRENT_LIST_DIR}/run_common.cmake)
+macro(run_and_print)
+    run(${ARGN})
+    message("${run_output}")
+endmacro()
+run_and_print(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
+run_and_print(${CMAKE_COMMAND} -S ${CONSUMER_DIR} -B ${WORK_DIR}/build -G ${GENERATOR}
     -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=Release)
-run(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
-run(${CMAKE_COMMAND} -E env LD_LIBRARY_PATH=${prefix}/lib:${prefix}/lib64 ${WORK_DIR}/build/consumer)
+run_and_print(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
+run_and_print(${CMAKE_COMMAND} -E env LD_LIBRARY_PATH=${prefix}/lib:${prefix}/lib64 ${WORK_DIR}/build/consumer)
 
 if(QML_TEST)
     set(qml_dir ${prefix}/${QML_DIR})
-    run(${CMAKE_COMMAND} -E compare_files ${QMLDIR_SOURCE} ${qml_dir}/MemConn/qmldir)
+    run_and_print(${CMAKE_COMMAND} -E compare_files ${QMLDIR_SOURCE} ${qml_dir}/MemConn/qmldir)
     message("package: the installed qmldir is the top-level one")
     file(READ ${qml_dir}/MemConn/memconn.qmltypes qmltypes)
     if(NOT qmltypes MATCHES "MemConn/MemSocket 1.0" OR NOT qmltypes MATCHES "MemConn/MemServer 1.0")
@@ -43,13 +42,13 @@ if(EXAMPLES_DIR)
         if(example STREQUAL "qmlchat" AND NOT QML_TEST)
             continue()
         endif()
-        run(${CMAKE_COMMAND} -S ${dir} -B ${WORK_DIR}/examples/${example} -G ${GENERATOR}
+        run_and_print(${CMAKE_COMMAND} -S ${dir} -B ${WORK_DIR}/examples/${example} -G ${GENERATOR}
             -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=Release)
-        run(${CMAKE_COMMAND} --build ${WORK_DIR}/examples/${example})
+        run_and_print(${CMAKE_COMMAND} --build ${WORK_DIR}/examples/${example})
         message("package: example ${example} builds standalone against the prefix")
         if(example STREQUAL "qmlchat")
             # A standalone QML app finds `import MemConn` through QML_IMPORT_PATH alone.
-            run(${CMAKE_COMMAND} -E env QT_QPA_PLATFORM=offscreen QML_IMPORT_PATH=${qml_dir}
+            run_and_print(${CMAKE_COMMAND} -E env QT_QPA_PLATFORM=offscreen QML_IMPORT_PATH=${qml_dir}
                 ${WORK_DIR}/examples/qmlchat/qmlchat --smoke)
         endif()
     endforeach()

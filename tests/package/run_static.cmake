@@ -1,13 +1,9 @@
+# Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
 # Builds MemConn as a static library from SOURCE_DIR (library only), installs
 # it into a scratch prefix, and builds and runs the package consumer against it.
 file(REMOVE_RECURSE ${WORK_DIR})
 set(prefix ${WORK_DIR}/prefix)
-function(run)
-    execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-    if(NOT rc EQUAL 0)
-        message(FATAL_ERROR "failed (${rc}): ${ARGN}\n${out}\n${err}")
-    endif()
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/run_common.cmake)
 run(${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${WORK_DIR}/memconn -G ${GENERATOR} -DCMAKE_BUILD_TYPE=Release
     -DMEMCONN_BUILD_SHARED=OFF -DMEMCONN_BUILD_TESTS=OFF -DMEMCONN_BUILD_EXAMPLES=OFF
     -DMEMCONN_BUILD_BENCHMARKS=OFF -DMEMCONN_BUILD_QML=OFF)

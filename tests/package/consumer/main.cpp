@@ -1,3 +1,4 @@
+// Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
 // Builds against the installed package only.
 #include <MemConn/MemConn>
 #include <MemConn/MemListener>
