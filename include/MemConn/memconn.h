@@ -2,6 +2,7 @@
 #pragma once
 
 #include "memconn_global.h"
+#include <MemConn/memconn_version.h>
 
 #include <QtCore/qiodevice.h>
 #include <QtCore/qstring.h>

@@ -10,7 +10,27 @@ run_and_print(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
 run_and_print(${CMAKE_COMMAND} -S ${CONSUMER_DIR} -B ${WORK_DIR}/build -G ${GENERATOR}
     -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=Release)
 run_and_print(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
-run_and_print(${CMAKE_COMMAND} -E env LD_LIBRARY_PATH=${prefix}/lib:${prefix}/lib64 ${WORK_DIR}/build/consumer)
+run_and_print(${CMAKE_COMMAND} -E env LD_LIBRARY_PATH=${prefix}/lib:${prefix}/lib64 ${WORK_DIR}/build/consumer
+    ${VERSION})
+
+# The same consumer built with pkg-config and the compiler alone, no CMake.
+find_program(PKG_CONFIG pkg-config)
+if(PKG_CONFIG)
+    file(GLOB_RECURSE pc_files ${prefix}/*/MemConn.pc)
+    get_filename_component(pc_dir "${pc_files}" DIRECTORY)
+    execute_process(COMMAND ${CMAKE_COMMAND} -E env PKG_CONFIG_PATH=${pc_dir} ${PKG_CONFIG} --cflags --libs MemConn
+        OUTPUT_VARIABLE pc_flags OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE rc)
+    if(NOT rc EQUAL 0 OR NOT pc_flags MATCHES "${prefix}")
+        message(FATAL_ERROR "pkg-config MemConn failed or does not point into ${prefix}: ${pc_flags}")
+    endif()
+    separate_arguments(pc_flags UNIX_COMMAND "${pc_flags}")
+    run_and_print(${CXX} -std=c++17 -fPIC ${CONSUMER_DIR}/main.cpp ${pc_flags} -o ${WORK_DIR}/pkgconfig-consumer)
+    run_and_print(${CMAKE_COMMAND} -E env LD_LIBRARY_PATH=${prefix}/lib:${prefix}/lib64 ${WORK_DIR}/pkgconfig-consumer
+        ${VERSION})
+    message("package: the pkg-config consumer works")
+else()
+    message("package: pkg-config not found, the pkg-config consumer is skipped")
+endif()
 
 if(QML_TEST)
     set(qml_dir ${prefix}/${QML_DIR})

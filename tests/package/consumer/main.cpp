@@ -7,10 +7,20 @@
 
 #include <QtCore/QCoreApplication>
 #include <cstdio>
+#include <cstring>
+
+// The version header comes with <MemConn/MemConn>.
+static_assert(MEMCONN_VERSION >= MEMCONN_VERSION_CHECK(0, 1, 0), "MemConn 0.1 or later");
+static_assert(MEMCONN_VERSION == MEMCONN_VERSION_CHECK(MEMCONN_VERSION_MAJOR, MEMCONN_VERSION_MINOR,
+                                                       MEMCONN_VERSION_PATCH), "one version");
 
 int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
+    if (argc > 1 && std::strcmp(argv[1], MEMCONN_VERSION_STR) != 0) {
+        std::printf("consumer: version %s, expected %s\n", MEMCONN_VERSION_STR, argv[1]);
+        return 6;
+    }
     MemServer server;
     if (!server.listen(QStringLiteral("consumer")))
         return 1;
