@@ -75,12 +75,15 @@ QString Report::table() const
     for (const QString &shape : shapes)
         w0 = qMax(w0, int(shape.size()) + 2);
     const int w = 14, wa = 16, wb = 18, wr = 8;
-    auto ratio = [&](const QString &shape, Kind mine, Kind peer) {
+    // How many times faster `mine` is than `peer` on `shape`; 0 unless both ran.
+    auto speedup = [&](const QString &shape, Kind mine, Kind peer) {
         const Figure *m = find(shape, mine);
         const Figure *p = find(shape, peer);
-        if (!m || !p || m->nsPerOp <= 0 || p->nsPerOp <= 0)
-            return QStringLiteral("-");
-        return QString(QString::number(p->nsPerOp / m->nsPerOp, 'f', 1) + QLatin1Char('x'));
+        return m && p && m->nsPerOp > 0 && p->nsPerOp > 0 ? p->nsPerOp / m->nsPerOp : 0.0;
+    };
+    auto ratio = [&](const QString &shape, Kind mine, Kind peer) {
+        const double r = speedup(shape, mine, peer);
+        return r > 0 ? QString(QString::number(r, 'f', 1) + QLatin1Char('x')) : QStringLiteral("-");
     };
     s << pad(QStringLiteral("shape (time per op)"), w0);
     for (Kind k : kinds)
@@ -119,11 +122,9 @@ QString Report::table() const
             double least = 0;
             QString leastShape;
             for (const QString &shape : shapes) {
-                const Figure *m = find(shape, mine);
-                const Figure *p = find(shape, peer);
-                if (!m || !p || m->nsPerOp <= 0 || p->nsPerOp <= 0)
+                const double r = speedup(shape, mine, peer);
+                if (r <= 0)
                     continue;
-                const double r = p->nsPerOp / m->nsPerOp;
                 ++rows;
                 ahead += r > 1 ? 1 : 0;
                 if (leastShape.isEmpty() || r < least) {

@@ -13,15 +13,6 @@
 #include <atomic>
 #include <chrono>
 
-namespace {
-qint64 nowNs()
-{
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
-} // namespace
-
 namespace MemConnPrivate {
 
 // ---------------------------------------------------------------------------
@@ -268,7 +259,7 @@ qint64 Connection::writeWith(EndIndex from, qint64 n, Append append)
     publishToWrite(from);
     // Only the reader's data waiters care about new bytes. They are woken
     // after unlocking, so that a woken thread does not block on the mutex.
-    m_changes[to].fetch_add(1, std::memory_order_release);
+    changed(to);
     const bool due = m_dataWaiters[to] > 0 || otherWaiters() > 0;
     lock.unlock();
     if (due)
@@ -310,7 +301,7 @@ void Connection::acknowledge(EndIndex reader, qint64 n)
     credit(writer, beyondBefore - beyondWindow(writer));   // memu: all of n
     // A read wakes no data waiter: only a writer waiting in
     // waitForBytesWritten() cares (or spins on m_changes).
-    m_changes[writer].fetch_add(1, std::memory_order_release);
+    changed(writer);
     if (otherWaiters() > 0)
         m_changed.notify_all();
 }
@@ -537,7 +528,6 @@ Connection::WaitOutcome Connection::wait(EndIndex me, WaitFor what, QDeadlineTim
 {
     const Deadlines::Kind governing = what == WaitFor::NewData || what == WaitFor::PeerClosed
         ? Deadlines::Kind::Read : Deadlines::Kind::Write;
-    bool spun = false;
     SpinWait spinWait;   // declared before the lock: it measures after unlocking
     std::unique_lock lock(m_mutex);
     for (;;) {
@@ -600,10 +590,9 @@ Connection::WaitOutcome Connection::wait(EndIndex me, WaitFor what, QDeadlineTim
             if (released < until)
                 wake = released;
         }
-        if ((what == WaitFor::NewData || what == WaitFor::BytesWritten) && !spun) {
+        if ((what == WaitFor::NewData || what == WaitFor::BytesWritten) && !spinWait.started()) {
             // Another thread may answer or read within microseconds: spinning
             // a little avoids a sleep and a wake-up (memconnspin_p.h).
-            spun = true;
             const unsigned seen = m_changes[me].load(std::memory_order_acquire);
             lock.unlock();
             spinWait.spin(m_changes[me], seen, wake);

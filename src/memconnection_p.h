@@ -221,10 +221,17 @@ private:
     // (close, accept, refuse, reset, deadlines, the send window).
     void wake()
     {
-        m_changes[Client].fetch_add(1, std::memory_order_release);
-        m_changes[Server].fetch_add(1, std::memory_order_release);
+        changed(Client);
+        changed(Server);
         if (m_waiters)
             m_changed.notify_all();
+    }
+    // Something that could end a wait of end `e` happened. m_changes is only
+    // written with m_mutex held, so a plain store does (no atomic add on the
+    // write path); spinners read it without the lock.
+    void changed(EndIndex e)
+    {
+        m_changes[e].store(m_changes[e].load(std::memory_order_relaxed) + 1, std::memory_order_release);
     }
     // Waiters for something other than new data (bytes written, connected,
     // the peer closing).

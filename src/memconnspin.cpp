@@ -3,7 +3,6 @@
 
 #include <QtCore/qthread.h>
 
-#include <chrono>
 
 #if defined(__x86_64__) || defined(__i386__)
 #  include <immintrin.h>
@@ -76,13 +75,6 @@ inline void cpuRelax()
 #elif defined(__aarch64__)
     asm volatile("yield");
 #endif
-}
-
-qint64 nowNs()
-{
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
 }
 } // namespace
 

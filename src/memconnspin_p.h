@@ -28,8 +28,17 @@
 #include <QtCore/qdeadlinetimer.h>
 
 #include <atomic>
+#include <chrono>
 
 namespace MemConnPrivate {
+
+// The monotonic clock, in ns: spins and network conditions time with it.
+inline qint64 nowNs()
+{
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
 
 constexpr qint64 kMaxSpinNs = 50'000;
 constexpr qint64 kSpinWorthNs = 2 * kMaxSpinNs;
@@ -48,6 +57,7 @@ public:
     // spins until `counter` differs from `seen` if this thread's policy says
     // so. Returns at once otherwise.
     void spin(const std::atomic<unsigned> &counter, unsigned seen, QDeadlineTimer deadline);
+    bool started() const { return m_start != 0; }
 
 private:
     qint64 m_start = 0;   // 0: not started

@@ -169,17 +169,10 @@ QByteArray Stream::takeAll()
     } else {
         result.reserve(qsizetype(m_queued));
         result.append(m_chunks[m_head].constData() + m_headOffset, m_chunks[m_head].size() - m_headOffset);
-        ChunkPool::release(m_chunks[m_head]);
-        for (qsizetype i = m_head + 1; i < m_chunks.size(); ++i) {
+        for (qsizetype i = m_head + 1; i < m_chunks.size(); ++i)
             result.append(m_chunks[i]);
-            ChunkPool::release(m_chunks[i]);
-        }
     }
-    m_chunks.clear();
-    m_head = 0;
-    m_headOffset = 0;
-    m_queued = 0;
-    m_tailRoom = -1;
+    dropChunks();
     return result;
 }
 
@@ -205,13 +198,18 @@ qint64 Stream::indexOf(char c, qint64 limit) const
 
 void Stream::discard()
 {
+    dropChunks();
+    m_unread = 0;
+}
+
+void Stream::dropChunks()
+{
     for (qsizetype i = m_head; i < m_chunks.size(); ++i)
-        ChunkPool::release(m_chunks[i]);
+        ChunkPool::release(m_chunks[i]);   // a chunk handed to the reader is null by now: a no-op
     m_chunks.clear();
     m_head = 0;
     m_headOffset = 0;
     m_queued = 0;
-    m_unread = 0;
     m_tailRoom = -1;
 }
 

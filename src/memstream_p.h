@@ -85,6 +85,7 @@ public:
 
 private:
     void appendSlow(const char *data, qint64 size);
+    void dropChunks();   // the pool takes what it can; nothing is queued afterwards
     // The tail chunk is this stream's alone (made by a copy, never a writer's
     // array): small writes may join it. m_tailRoom is how many bytes they may
     // copy in without growing it (within its capacity and kChunkLimit).
