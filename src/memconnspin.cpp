@@ -86,8 +86,12 @@ void SpinWait::spin(const std::atomic<unsigned> &counter, unsigned seen, QDeadli
     policy.choose();
     if (policy.mode == 0)
         return;
-    ++policy.spins;
     const qint64 budget = deadline.isForever() ? kMaxSpinNs : qMin(kMaxSpinNs, deadline.remainingTimeNSecs());
+    if (budget <= 0) {
+        policy.sample = false;   // the wait ends at once: it says nothing about the peer
+        return;
+    }
+    ++policy.spins;
     qint64 last = m_start;
     for (unsigned i = 1; counter.load(std::memory_order_acquire) == seen; ++i) {
         cpuRelax();

@@ -73,16 +73,19 @@ void tst_Spin::quickAnswersAreCaughtBySpinning()
     if (!twoCpus())
         QSKIP("one CPU: MemConn never spins");
     // On a machine busy with other work sleeping can really be faster, and
-    // then the policy rightly sleeps: up to three attempts.
+    // then the policy rightly sleeps: up to three attempts. A hiccup of the
+    // host (several quick answers missed in a row) makes the thread sleep
+    // until its next exploring run, up to kExploreEvery waits: 2000 waits
+    // leave room for that.
     SpinStats s{};
     for (int attempt = 0; attempt < 3; ++attempt) {
         resetSpinPolicy();
-        runWaits(500, std::chrono::microseconds(0));
+        runWaits(2000, std::chrono::microseconds(0));
         s = spinStats();
         if (s.spins >= s.waits / 2 && s.spinAverageNs < kSpinWorthNs)
             break;
     }
-    QCOMPARE(s.waits, 500u);
+    QCOMPARE(s.waits, 2000u);
     // Spinning wins, so most waits spin (all but the exploring ones, unless
     // the machine is so busy that sleeping really was faster).
     QVERIFY2(s.spins >= s.waits / 2, qPrintable(QStringLiteral("%1 of %2 waits spun; averages: sleep %3 ns, spin %4 ns")
@@ -124,13 +127,13 @@ void tst_Spin::aSpinIsBounded()
 void tst_Spin::anExpiredDeadlineNeverSpins()
 {
     const std::atomic<unsigned> never{0};
-    QElapsedTimer t;
-    t.start();
     {
         SpinWait wait;
         wait.spin(never, 0, QDeadlineTimer(0));
     }
-    QVERIFY(t.nsecsElapsed() < kMaxSpinNs);
+    QCOMPARE(spinStats().waits, 1u);
+    QCOMPARE(spinStats().spins, 0u);   // not even a few iterations
+    QCOMPARE(spinStats().spinAverageNs, 0);   // and nothing recorded as a spin
 }
 
 QTEST_GUILESS_MAIN(tst_Spin)
