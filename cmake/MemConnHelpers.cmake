@@ -6,6 +6,11 @@ function(memconn_target_defaults target)
         QT_NO_URL_CAST_FROM_STRING QT_USE_QSTRINGBUILDER)
     if(NOT MSVC)
         target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
+        if(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+            # Qt's qCDebug(category) is a variadic macro called with no
+            # variadic argument, which Clang's -Wpedantic reports.
+            target_compile_options(${target} PRIVATE -Wno-gnu-zero-variadic-macro-arguments)
+        endif()
     endif()
     set_target_properties(${target} PROPERTIES
         CXX_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON)

@@ -7,7 +7,8 @@
 #   scripts/memconn.sh test    build and run the whole test suite (ends with ctest's summary)
 #   scripts/memconn.sh sanitize  the suite under ASan+UBSan (LeakSanitizer too), threaded suites under TSan
 #   scripts/memconn.sh fuzz    the libFuzzer harness for MEMCONN_FUZZ_SECONDS (default 60)
-#   scripts/memconn.sh ci      the REUSE licensing check, sanitize, fuzz, then test: what .ci/run does
+#   scripts/memconn.sh clang   everything built with Clang, every warning an error, then the suite
+#   scripts/memconn.sh ci      the REUSE licensing check, sanitize, clang, fuzz, then test: what .ci/run does
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,11 +22,11 @@ packages=(cmake ninja-build g++ clang libclang-rt-14-dev qt6-base-dev qt6-declar
           qt6-httpserver-dev qt6-websockets-dev)
 
 usage() {
-    echo "usage: $0 bench|test|sanitize|fuzz|ci [runner arguments for bench]" >&2
+    echo "usage: $0 bench|test|sanitize|fuzz|clang|ci [runner arguments for bench]" >&2
     exit 2
 }
 case "$job" in
-    bench|test|sanitize|fuzz|ci) ;;
+    bench|test|sanitize|fuzz|clang|ci) ;;
     *) usage ;;   # before anything is installed
 esac
 # CI also checks the licensing of every file (REUSE).
@@ -64,6 +65,15 @@ sanitize() {
     ctest --test-dir build-tsan --output-on-failure -j2 -L threaded
 }
 
+clang_build() {
+    # Tests, examples and benchmarks with -Wall -Wextra -Werror (CMakePresets.json).
+    # The package tests build their consumers with the default compiler: they
+    # run in the normal build.
+    cmake --preset clang >/dev/null
+    cmake --build build-clang -j2
+    ctest --test-dir build-clang --output-on-failure -j2 -LE package
+}
+
 fuzz() {
     CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
         -DMEMCONN_BUILD_FUZZERS=ON -DMEMCONN_SANITIZE=address,undefined -DMEMCONN_BUILD_TESTS=OFF \
@@ -82,9 +92,13 @@ case "$job" in
     fuzz)
         fuzz
         ;;
+    clang)
+        clang_build
+        ;;
     ci)
         reuse lint
         sanitize
+        clang_build
         fuzz
         configure_and_build
         ctest --test-dir "$build" --output-on-failure -j2

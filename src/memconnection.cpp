@@ -4,6 +4,8 @@
 #include "memconnspin_p.h"
 #include "memdeadlines_p.h"
 
+#include "memconn.h"
+
 #include <QtCore/qabstracteventdispatcher.h>
 #include <QtCore/qcoreapplication.h>
 #include <QtCore/qpointer.h>
@@ -12,6 +14,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <vector>
 
 namespace MemConnPrivate {
 
@@ -147,10 +150,88 @@ quint64 nextEndId()
 // ---------------------------------------------------------------------------
 // Ends joining and leaving
 
+namespace {
+// Every Connection alive, oldest first, for MemConn::connections(). A leaf
+// of the lock order: nothing else is locked while it is held.
+struct LiveList
+{
+    std::mutex mutex;
+    Connection *head = nullptr;
+    Connection *tail = nullptr;
+};
+LiveList &liveList()
+{
+    static LiveList list;
+    return list;
+}
+} // namespace
+
 Connection::Connection(const QString &name, bool clientBuffered)
     : name(name), m_ids{nextEndId(), nextEndId()}, m_buffered{clientBuffered, false}
 {
     m_end[Client].sendWindow = clientBuffered ? kDefaultSendWindow : 0;
+    LiveList &live = liveList();
+    std::lock_guard lock(live.mutex);
+    m_livePrev = live.tail;
+    (live.tail ? live.tail->m_liveNext : live.head) = this;
+    live.tail = this;
+}
+
+Connection::~Connection()
+{
+    LiveList &live = liveList();
+    std::lock_guard lock(live.mutex);
+    (m_livePrev ? m_livePrev->m_liveNext : live.head) = m_liveNext;
+    (m_liveNext ? m_liveNext->m_livePrev : live.tail) = m_livePrev;
+}
+
+QList<MemConn::ConnectionInfo> Connection::snapshot()
+{
+    // Shared pointers first (a connection whose last owner is letting go is
+    // skipped), then each is described under its own lock, the list's
+    // released.
+    std::vector<std::shared_ptr<Connection>> all;
+    {
+        LiveList &live = liveList();
+        std::lock_guard lock(live.mutex);
+        for (Connection *c = live.head; c; c = c->m_liveNext) {
+            if (std::shared_ptr<Connection> p = c->weak_from_this().lock())
+                all.push_back(std::move(p));
+        }
+    }
+    QList<MemConn::ConnectionInfo> result;
+    result.reserve(qsizetype(all.size()));
+    for (const std::shared_ptr<Connection> &c : all) {
+        MemConn::ConnectionInfo info;
+        info.serverName = c->name;
+        const QString base = c->name.isEmpty() ? QStringLiteral("pipe") : c->name;
+        std::lock_guard lock(c->m_mutex);
+        info.connected = c->m_phase == Phase::Connected;
+        for (EndIndex e : {Client, Server}) {
+            MemConn::ConnectionInfo::End &out = e == Client ? info.client : info.server;
+            const End &end = c->m_end[e];
+            out.network = c->m_buffered[e] ? QStringLiteral("memb") : QStringLiteral("memu");
+            out.name = out.network + QLatin1Char(':') + base + QLatin1Char('#') + QString::number(c->m_ids[e]);
+            out.open = !end.closed && (end.receiver || (e == Server && c->m_acceptor));
+            QObject *object = end.receiver ? end.receiver->receiverObject() : nullptr;
+            if (!object && e == Server && !end.closed)
+                object = c->m_acceptor;   // still in the backlog: the server's thread
+            out.thread = object ? object->thread() : nullptr;
+            out.bytesQueued = c->m_stream[e].unread();
+            if (const Deadlines *d = end.receiver ? end.receiver->receiverDeadlines() : nullptr) {
+                out.readDeadline = d->get(Deadlines::Kind::Read);
+                out.writeDeadline = d->get(Deadlines::Kind::Write);
+            }
+        }
+        result.append(std::move(info));
+    }
+    return result;
+}
+
+qint64 Connection::unreadTotal(EndIndex from)
+{
+    std::lock_guard lock(m_mutex);
+    return m_stream[from].unread();
 }
 
 void Connection::attach(EndIndex e, Receiver *receiver, bool wantsWritten)

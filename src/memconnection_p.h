@@ -33,6 +33,7 @@
 #include "memstream_p.h"
 
 #include <QtCore/qdeadlinetimer.h>
+#include <QtCore/qlist.h>
 #include <QtCore/qstring.h>
 
 #include <atomic>
@@ -44,6 +45,10 @@ QT_BEGIN_NAMESPACE
 class QEvent;
 class QObject;
 QT_END_NAMESPACE
+
+namespace MemConn {
+struct ConnectionInfo;
+}
 
 namespace MemConnPrivate {
 
@@ -70,6 +75,7 @@ class Receiver
 public:
     virtual QObject *receiverObject() = 0;     // where notifications are posted
     virtual void deliverNotification() = 0;    // handle what is pending (receiver's thread)
+    virtual const Deadlines *receiverDeadlines() const = 0;   // null: none set; for connections()
 
 protected:
     ~Receiver() = default;
@@ -113,7 +119,13 @@ public:
     // A connection from a client to the server `name`; or, with an empty
     // name, a connected pair.
     Connection(const QString &name, bool clientBuffered);
+    ~Connection();
     Q_DISABLE_COPY_MOVE(Connection)
+
+    // Every Connection alive now, oldest first, each described under its own
+    // lock (MemConn::connections()). The list's mutex is a leaf: it is never
+    // held while a connection's is taken.
+    static QList<MemConn::ConnectionInfo> snapshot();
 
     // Set before the connection is shared, then read without the lock.
     const QString name;                 // the server's name, without network; empty for a pair
@@ -150,6 +162,8 @@ public:
     // bytesToWrite(): unread beyond the send window. Lock-free: flow-controlled
     // writers ask before every write.
     qint64 unreadByPeer(EndIndex from) const { return m_toWrite[from].load(std::memory_order_relaxed); }
+    // All bytes `from` wrote that the peer has not read yet, send window included.
+    qint64 unreadTotal(EndIndex from);
     // memb's send buffer: written bytes up to `window` count as written at
     // once; beyond it they count as written when the peer reads. memu: 0.
     void setSendWindow(EndIndex from, qint64 window);
@@ -297,6 +311,8 @@ private:
     std::unique_ptr<Shaper> m_shaper[2];   // conditions on what end i writes; null: none
     End m_end[2];
     std::atomic<qint64> m_toWrite[2] = {0, 0};   // beyondWindow(), written under the lock
+    Connection *m_livePrev = nullptr;   // the list of live connections (snapshot())
+    Connection *m_liveNext = nullptr;
     quint64 m_ids[2];
     bool m_buffered[2] = {false, false};
 };

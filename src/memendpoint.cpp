@@ -3,6 +3,8 @@
 // MemConn::dial() (memconn.cpp) and MemListener (memlistener.cpp).
 #include "memendpoint_p.h"
 
+#include "memlogging_p.h"
+
 #include <QtCore/qhash.h>
 
 #include <mutex>
@@ -50,6 +52,21 @@ NetworkMap &networkMap()
 } // namespace
 
 Endpoint Endpoint::resolve(const QString &address)
+{
+    Endpoint e = parse(address);
+    if (e.network == Invalid) {
+        qCDebug(lcEndpoint).noquote() << "invalid address:" << e.error;
+    } else if (lcEndpoint().isDebugEnabled()) {
+        static const char *const names[] = {"invalid", "memu", "memb", "tcp", "local"};
+        QString to = QLatin1StringView(names[e.network]) + QLatin1Char(':') + e.name;
+        if (e.network == Tcp || e.fromTcp)
+            to += QStringLiteral(" port %1%2").arg(e.port).arg(e.fromTcp ? QStringLiteral(" (tcp in memory)") : QString());
+        qCDebug(lcEndpoint).noquote() << address << "->" << to;
+    }
+    return e;
+}
+
+Endpoint Endpoint::parse(const QString &address)
 {
     Endpoint e;
     const QString shown = address.isEmpty() ? QStringLiteral("\"\"") : address;
@@ -139,6 +156,8 @@ Endpoint::Network Endpoint::mapped(const QString &network)
 
 void Endpoint::setMapping(const QString &from, const QString &to)
 {
+    qCDebug(lcEndpoint).noquote().nospace() << "network " << from << " -> "
+                                            << (to.isEmpty() ? QStringLiteral("(itself)") : to);
     NetworkMap &map = networkMap();
     std::lock_guard lock(map.mutex);
     map.set(from, to);

@@ -18,13 +18,17 @@ struct Endpoint
     bool fromTcp = false;   // a tcp address mapped to memu/memb
     QString error;       // why the address is invalid, naming it
 
-    // Parses `address` after applying the network map.
+    // Parses `address` after applying the network map; logs the outcome
+    // (memconn.endpoint).
     static Endpoint resolve(const QString &address);
     // Addresses on network `from` use network `to` from now on (empty: no
     // mapping). Thread-safe.
     static void setMapping(const QString &from, const QString &to);
     // Where addresses on `network` go now: Memu, Memb, or the network itself.
     static Network mapped(const QString &network);
+
+private:
+    static Endpoint parse(const QString &address);   // resolve(), unlogged
 };
 
 } // namespace MemConnPrivate

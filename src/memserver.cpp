@@ -39,6 +39,7 @@ MemServerPrivate::Pending MemServerPrivate::materialize()
     sd->serverName = serverName;
     sd->addr = addr;
     sd->attach(c, Server);
+    qCDebug(lcServer).noquote() << addr.full() << "accepted" << socket->peerName() << "as" << socket->localName();
     (q->*Access::incoming())(socket);   // virtual: a subclass's override runs
     syncPending();
     return {socket, std::move(c)};
@@ -140,13 +141,16 @@ bool MemServer::listen(const QString &name)
     const Address a = Address::parse(name);
     if (a.name.isEmpty()) {
         d->setError(Failure::EmptyName, a.describe());
+        qCDebug(lcServer).noquote() << "listen:" << d->errorString;
         return false;
     }
     auto l = std::make_shared<Listener>(this, a.name, a.buffered, d->maxPending);
     if (!Registry::insert(l)) {
         d->setError(Failure::NameInUse, a.full());
+        qCDebug(lcServer).noquote() << "listen:" << d->errorString;
         return false;
     }
+    qCDebug(lcServer).noquote() << a.full() << "listens";
     d->listener = std::move(l);
     d->serverName = name;
     d->addr = a;
@@ -165,6 +169,9 @@ void MemServer::close()
     l->close(&arrived, &backlog);
     for (const auto &c : arrived)
         c->closeEnd(Server);
+    qCDebug(lcServer).noquote() << d->addr.full() << "closes: refuses" << backlog.size()
+                                 << "waiting clients, drops" << arrived.size() + d->pending.size()
+                                 << "connections not taken";
     for (const auto &c : backlog)
         c->refuse();
     const QList<MemServerPrivate::Pending> untaken = std::exchange(d->pending, {});

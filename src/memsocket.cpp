@@ -229,6 +229,7 @@ void MemSocketPrivate::setError(Failure failure)
 void MemSocketPrivate::setErrorAndEmit(Failure failure)
 {
     setError(failure);
+    qCDebug(lcSocket).noquote().nospace() << logName() << ": " << error << ": " << q->errorString();
     Q_EMIT q->errorOccurred(error);
 }
 
@@ -238,6 +239,12 @@ QString MemSocketPrivate::address() const
         return endName(localId, false);
     // The name being connected to, or that of the last connection.
     return serverName.isEmpty() ? addr.describe() : Address::parse(serverName).describe();
+}
+
+QString MemSocketPrivate::logName() const
+{
+    const QString local = q->localName();
+    return local.isEmpty() ? address() : local;
 }
 
 QString MemSocketPrivate::endName(quint64 id, bool buffered) const

@@ -88,10 +88,12 @@ void MemSocketPrivate::connectToServer(QIODevice::OpenMode mode)
         std::lock_guard lock(connMutex);
         conn = std::move(c);
     }
-    if (connectedNow)
+    if (connectedNow) {
         becomeConnected();
-    else
+    } else {
+        qCDebug(lcSocket).noquote() << q->localName() << "waits in the backlog of" << addr.full();
         listener = std::move(l);
+    }
 }
 
 void MemSocketPrivate::becomeConnected()
@@ -100,6 +102,7 @@ void MemSocketPrivate::becomeConnected()
     q->QIODevice::open(openMode | QIODevice::Unbuffered);
     Alive frame(this);
     const quint64 current = epoch;
+    qCDebug(lcSocket).noquote() << q->localName() << "connected to" << Address::format(peerBuffered, addr.name);
     setState(QAbstractSocket::ConnectedState);
     if (!still(frame, current) || state != QAbstractSocket::ConnectedState)
         return;
@@ -166,6 +169,11 @@ void MemSocketPrivate::closeConnection(CloseHow how)
     const auto gaveUp = [&](QAbstractSocket::SocketState expected) {
         return !still(frame, current) || state != expected;
     };
+    if (lcSocket().isDebugEnabled() && (state == QAbstractSocket::ConnectingState || state == QAbstractSocket::ConnectedState)) {
+        static const char *const verbs[] = {"closes", "disconnects", "aborts"};
+        const char *const when = state == QAbstractSocket::ConnectingState ? " while connecting" : "";
+        qCDebug(lcSocket).noquote().nospace() << logName() << ' ' << verbs[int(how)] << when;
+    }
     switch (state) {
     case QAbstractSocket::ConnectingState:
         abandon();

@@ -3,6 +3,7 @@
 
 #include "memaddress_p.h"
 #include "memdeadlines_p.h"
+#include "memlogging_p.h"
 #include "memregistry_p.h"
 #include "memsocket.h"
 
@@ -67,6 +68,7 @@ public:
 
     // Notifications (socket's thread).
     QObject *receiverObject() override { return q; }
+    const MemConnPrivate::Deadlines *receiverDeadlines() const override { return deadlines(); }
     void deliverNotification() override;
     void handle(const Connection::Pending &notification);
     void emitReadyRead(qint64 readable);
@@ -110,6 +112,7 @@ public:
     void fail(Failure failure);        // errorOccurred, then UnconnectedState
     QString address() const;           // what error strings name
     QString endName(quint64 id, bool buffered) const;
+    QString logName() const;           // localName(), else address(): for memconn.socket
 
     MemSocket *q;
     std::shared_ptr<Connection> conn;  // written in the socket's thread under connMutex

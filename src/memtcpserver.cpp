@@ -26,7 +26,7 @@ using namespace MemConnPrivate;
 namespace {
 struct Access : MemTcpServer
 {
-    static auto incoming() { return &Access::incomingConnection; }
+    static auto incoming() { return static_cast<void (MemTcpServer::*)(MemTcpSocket *)>(&Access::incomingConnection); }
     static auto dPointer() { return &Access::d; }
 };
 // QTcpServer's own protected addPendingConnection(), which MemTcpServer hides.

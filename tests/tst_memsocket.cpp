@@ -647,7 +647,9 @@ void tst_MemSocket::reconnectAfterPeerClosed()
 
 void tst_MemSocket::createPairIsConnected()
 {
-    auto [a, b] = MemSocket::createPair(this);
+    const auto [first, second] = MemSocket::createPair(this);
+    MemSocket *const a = first;
+    MemSocket *const b = second;
     QCOMPARE(a->parent(), this);
     QCOMPARE(a->state(), State::ConnectedState);
     QCOMPARE(b->state(), State::ConnectedState);

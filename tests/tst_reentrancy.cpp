@@ -18,6 +18,7 @@
 #include <QtTest/qtest.h>
 
 #include <thread>
+#include <tuple>
 
 #include "testutil.h"
 
@@ -749,7 +750,8 @@ static int lifetimeChild(const QByteArray &mode, int argc, char **argv)
             return 1;
         MemSocket client;
         client.connectToServer(QStringLiteral("before-app"));
-        auto [a, b] = MemSocket::createPair();
+        MemSocket *a, *b;   // not a structured binding: a lambda captures b
+        std::tie(a, b) = MemSocket::createPair();
         std::unique_ptr<MemSocket> ua(a), ub(b);
         a->write("early");
         QCoreApplication app(argc, argv);

@@ -12,9 +12,12 @@
 
 #include <atomic>
 #include <memory>
+#include <tuple>
 #include <vector>
 
 #include "testutil.h"
+
+#include <tuple>
 
 using State = QAbstractSocket::SocketState;
 
@@ -101,7 +104,8 @@ void tst_Threads::echoServerInWorkerWithBlockingClient()
 
 void tst_Threads::waitForReadyReadWakesAcrossThreads()
 {
-    auto [a, b] = MemSocket::createPair();
+    MemSocket *a, *b;   // not a structured binding: lambdas capture them
+    std::tie(a, b) = MemSocket::createPair();
     std::unique_ptr<MemSocket> ga(a), gb(b);
     QSemaphore go;
     b->moveToThread(nullptr);   // pulled into the writer thread below
@@ -123,7 +127,8 @@ void tst_Threads::waitForReadyReadWakesAcrossThreads()
 
 void tst_Threads::waitForBytesWrittenWakesWhenPeerReads()
 {
-    auto [a, b] = MemSocket::createPair();
+    MemSocket *a, *b;   // not a structured binding: lambdas capture them
+    std::tie(a, b) = MemSocket::createPair();
     std::unique_ptr<MemSocket> ga(a), gb(b);
     b->moveToThread(nullptr);
     a->write(QByteArray(1000, 'w'));
@@ -243,7 +248,8 @@ void tst_Threads::thousandClientsFromFourThreads()
 
 void tst_Threads::moveConnectedSocketToAnotherThread()
 {
-    auto [a, b] = MemSocket::createPair();
+    MemSocket *a, *b;   // not a structured binding: lambdas capture them
+    std::tie(a, b) = MemSocket::createPair();
     std::unique_ptr<MemSocket> ga(a);
     QThread worker;
     QObject::connect(b, &MemSocket::readyRead, b, [b = b] { b->write(b->readAll()); });
@@ -274,7 +280,8 @@ void tst_Threads::moveConnectedSocketToAnotherThread()
 void tst_Threads::deleteReaderWhileOtherThreadWrites()
 {
     for (int round = 0; round < 20; ++round) {
-        auto [a, b] = MemSocket::createPair();
+        MemSocket *a, *b;   // not a structured binding: lambdas capture them
+        std::tie(a, b) = MemSocket::createPair();
         b->moveToThread(nullptr);
         std::atomic<qint64> written{0};
         std::atomic<bool> sawError{false};
@@ -308,7 +315,8 @@ void tst_Threads::deleteReaderWhileOtherThreadWrites()
 
 void tst_Threads::deleteWriterAfterWritesInItsThread()
 {
-    auto [a, b] = MemSocket::createPair();
+    MemSocket *a, *b;   // not a structured binding: lambdas capture them
+    std::tie(a, b) = MemSocket::createPair();
     std::unique_ptr<MemSocket> ga(a);
     b->moveToThread(nullptr);
     std::atomic<qint64> written{0};
@@ -406,7 +414,8 @@ void tst_Threads::moveWithArmedDeadlineTimer()
     QThread worker;
     worker.start();
     for (int i = 0; i < 50; ++i) {
-        auto [a, b] = MemSocket::createPair();
+        MemSocket *a, *b;   // not a structured binding: lambdas capture them
+        std::tie(a, b) = MemSocket::createPair();
         std::unique_ptr<MemSocket> gb(b);
         a->setReadDeadline(QDeadlineTimer(20));
         drainEvents();                            // the timer is armed

@@ -4,7 +4,9 @@
 #include "memconn_global.h"
 #include <MemConn/memconn_version.h>
 
+#include <QtCore/qdeadlinetimer.h>
 #include <QtCore/qiodevice.h>
+#include <QtCore/qlist.h>
 #include <QtCore/qstring.h>
 #include <QtNetwork/qhostaddress.h>
 
@@ -16,8 +18,12 @@
     (QTcpSocket), "local:NAME" or Go's "unix:NAME" (QLocalSocket). The same
     code, given a tcp: address, runs across machines on Qt Network.
 */
+QT_BEGIN_NAMESPACE
+class QDebug;
 class QTcpServer;
 class QTcpSocket;
+class QThread;
+QT_END_NAMESPACE
 
 namespace MemConn {
 
@@ -111,5 +117,70 @@ struct Conditions
 MEMCONN_EXPORT void setConditions(const QString &serverName, const Conditions &conditions);
 //! Removes the conditions of \a serverName ("*": the default for every name).
 MEMCONN_EXPORT void clearConditions(const QString &serverName);
+
+/*!
+    \brief A snapshot of one live in-memory connection, for debugging: see
+    MemConn::connections().
+
+    The values were true when connections() took them; the connection goes on
+    changing afterwards. Print it with qDebug() (one line per connection).
+*/
+struct ConnectionInfo
+{
+    //! One end of a connection: the client (the end that connected) or the
+    //! server side (the socket the server made for it).
+    struct End
+    {
+        //! The end's MemSocket::localName(), for example "memu:chat#12".
+        QString name;
+        //! The network this end writes on: "memu" or "memb".
+        QString network;
+        //! The thread of the end's object (for the server side of a connection
+        //! still in the backlog, the server's thread); null once the end has
+        //! closed. For printing only: the thread may finish after the snapshot.
+        QThread *thread = nullptr;
+        //! False once this end has closed, aborted or been deleted.
+        bool open = false;
+        //! Bytes this end wrote that the other end has not read yet.
+        qint64 bytesQueued = 0;
+        //! The end's read deadline (MemSocket::readDeadline()); forever when none is set.
+        QDeadlineTimer readDeadline{QDeadlineTimer::Forever};
+        //! The end's write deadline (MemSocket::writeDeadline()); forever when none is set.
+        QDeadlineTimer writeDeadline{QDeadlineTimer::Forever};
+    };
+    //! The server's name without network ("chat"); empty for a
+    //! MemSocket::createPair() pair.
+    QString serverName;
+    //! False while the client waits in the server's backlog (ConnectingState).
+    bool connected = false;
+    //! The end that connected.
+    End client;
+    //! The end the server made for it.
+    End server;
+};
+
+/*!
+    A snapshot of every in-memory connection that exists now in this process
+    (MemSocket, MemTcpSocket and the QML types alike), oldest first: for
+    finding out why a test hangs. Thread-safe; never blocks beyond locking
+    each connection briefly. A connection is listed from the moment a client
+    connects (or createPair() makes it) until both ends have let it go.
+
+    Print it where a test fails, for example from a Qt Test cleanup():
+    \code
+    void tst_Chat::cleanup()
+    {
+        if (QTest::currentTestFailed())
+            qDebug().noquote() << MemConn::connections();
+    }
+    \endcode
+*/
+MEMCONN_EXPORT QList<ConnectionInfo> connections();
+
+#ifndef QT_NO_DEBUG_STREAM
+//! Writes \a info as one line: server name, state, and for each end its name,
+//! thread, bytes queued and deadlines.
+MEMCONN_EXPORT QDebug operator<<(QDebug debug, const ConnectionInfo &info);
+#endif
 
 } // namespace MemConn

@@ -10,6 +10,10 @@
 
 #include <memory>
 
+QT_BEGIN_NAMESPACE
+class QDebug;
+QT_END_NAMESPACE
+
 class MemSocket;
 class MemServerPrivate;
 
@@ -117,3 +121,15 @@ protected:
 private:
     Q_DISABLE_COPY_MOVE(MemServer)
 };
+
+#ifndef QT_NO_DEBUG_STREAM
+/*!
+    \relates MemServer
+    Writes \a server for debugging: its object name (when set),
+    fullServerName(), whether it listens, and how many connections wait to
+    be taken, for example
+    \c{MemServer(0x5581d0, "memu:chat", listening, pending 2 of 30)}.
+    Call it in the server's thread.
+*/
+MEMCONN_EXPORT QDebug operator<<(QDebug debug, const MemServer *server);
+#endif

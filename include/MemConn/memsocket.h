@@ -11,6 +11,10 @@
 #include <memory>
 #include <utility>
 
+QT_BEGIN_NAMESPACE
+class QDebug;
+QT_END_NAMESPACE
+
 class MemServer;
 class MemSocketPrivate;
 namespace MemConn {
@@ -290,3 +294,15 @@ protected:
 private:
     Q_DISABLE_COPY_MOVE(MemSocket)
 };
+
+#ifndef QT_NO_DEBUG_STREAM
+/*!
+    \relates MemSocket
+    Writes \a socket for debugging: its object name (when set), localName(),
+    peerName(), network, state, bytes available to read, and bytes written
+    that the peer has not read yet, for example
+    \c{MemSocket(0x5581d0, "memu:chat#3" -> "memu:chat", ConnectedState, available 0, unread by peer 5)}.
+    Call it in the socket's thread.
+*/
+MEMCONN_EXPORT QDebug operator<<(QDebug debug, const MemSocket *socket);
+#endif

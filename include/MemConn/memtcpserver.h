@@ -82,6 +82,8 @@ protected:
         against maxPendingConnections().
     */
     virtual void incomingConnection(MemTcpSocket *socket);
+    // Kept visible beside the overload above (MemTcpServer never calls it).
+    using QTcpServer::incomingConnection;
     /*!
         Queues \a socket for nextPendingConnection() and emits
         pendingConnectionAvailable(). Hides QTcpServer::addPendingConnection().
