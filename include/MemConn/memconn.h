@@ -12,12 +12,6 @@
 
 #include <chrono>
 
-/*!
-    One address string for every transport, Go memconn's Provider in Qt form:
-    "memu:NAME" and "memb:NAME" (MemSocket), "tcp:HOST:PORT" with "[v6]:PORT"
-    (QTcpSocket), "local:NAME" or Go's "unix:NAME" (QLocalSocket). The same
-    code, given a tcp: address, runs across machines on Qt Network.
-*/
 QT_BEGIN_NAMESPACE
 class QDebug;
 class QTcpServer;
@@ -25,6 +19,14 @@ class QTcpSocket;
 class QThread;
 QT_END_NAMESPACE
 
+/*!
+    \brief Addresses, network mapping, network conditions and diagnostics.
+
+    One address string for every transport, Go memconn's Provider in Qt form:
+    "memu:NAME" and "memb:NAME" (MemSocket), "tcp:HOST:PORT" with "[v6]:PORT"
+    (QTcpSocket), "local:NAME" or Go's "unix:NAME" (QLocalSocket). The same
+    code, given a tcp: address, runs across machines on Qt Network.
+*/
 namespace MemConn {
 
 /*!

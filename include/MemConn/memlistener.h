@@ -21,7 +21,9 @@ class MEMCONN_EXPORT MemListener : public QObject
 {
     Q_OBJECT
 public:
+    /*! A listener that does not listen yet, owned by \a parent. */
     explicit MemListener(QObject *parent = nullptr);
+    /*! Closes the listener (see close()); connections it still owns are deleted with it. */
     ~MemListener() override;
 
     /*! False, with errorString() naming the address, for a malformed address,
@@ -30,11 +32,13 @@ public:
     /*! The address listened on, resolved: "tcp:127.0.0.1:0" comes back with
         its real port; a mapped address shows the network actually used. */
     QString address() const;
+    /*! True between a successful listen() and close(). */
     bool isListening() const;
     /*! Stops listening and frees the address at once. Connections not yet
         taken are closed and deleted; taken ones are left alone, as
         QTcpServer::close() leaves them. */
     void close();
+    /*! True when nextPendingConnection() has a connection to return. */
     bool hasPendingConnections() const;
     /*! The next connection, or nullptr. The device is a child of the
         listener: deleted with it unless the caller reparents or deletes it. */
@@ -43,6 +47,7 @@ public:
     QString errorString() const;
 
 Q_SIGNALS:
+    /*! Emitted through the listener's event loop when a connection is ready for nextPendingConnection(). */
     void newConnection();
 
 private:

@@ -32,6 +32,7 @@ class MEMCONN_EXPORT MemServer : public QObject
     Q_OBJECT
 
 public:
+    /*! A server that does not listen yet, owned by \a parent. */
     explicit MemServer(QObject *parent = nullptr);
     /*! Closes the server (see close()); sockets it still owns are deleted with it. */
     ~MemServer() override;
@@ -51,6 +52,7 @@ public:
         ConnectionRefusedError; taken sockets are untouched.
     */
     void close();
+    /*! True between a successful listen() and close(). */
     bool isListening() const;
     /*! The name as given to listen(); empty when not listening. */
     QString serverName() const;
@@ -65,6 +67,7 @@ public:
         only waitForNewConnection() accepts (one client per call).
     */
     void setMaxPendingConnections(int numConnections);
+    /*! The backlog's size, as given to setMaxPendingConnections(). */
     int maxPendingConnections() const;
 
     /*! True as soon as a client is connected and not yet taken. */
@@ -85,10 +88,15 @@ public:
         false. Blocking waits never run the event loop.
     */
     bool waitForNewConnection(int msec = 0, bool *timedOut = nullptr);
+    /*!
+        \overload
+        Waits until \a deadline.
+    */
     bool waitForNewConnection(QDeadlineTimer deadline, bool *timedOut = nullptr);
 
     /*! New clients wait in ConnectingState until resumeAccepting(). */
     void pauseAccepting();
+    /*! Clients waiting since pauseAccepting() connect in arrival order as the backlog has room. */
     void resumeAccepting();
 
     /*! Why the last listen() failed; UnknownSocketError after a success. */
@@ -113,10 +121,12 @@ protected:
     virtual void incomingConnection(MemSocket *socket);
     /*! Appends \a socket to the pending connections nextPendingConnection() returns. */
     void addPendingConnection(MemSocket *socket);
+    //! \cond internal
     bool event(QEvent *event) override;
 
     // Internal, like QObject::d_ptr.
     std::unique_ptr<MemServerPrivate> d;
+    //! \endcond
 
 private:
     Q_DISABLE_COPY_MOVE(MemServer)
@@ -128,7 +138,7 @@ private:
     Writes \a server for debugging: its object name (when set),
     fullServerName(), whether it listens, and how many connections wait to
     be taken, for example
-    \c{MemServer(0x5581d0, "memu:chat", listening, pending 2 of 30)}.
+    `MemServer(0x5581d0, "memu:chat", listening, pending 2 of 30)`.
     Call it in the server's thread.
 */
 MEMCONN_EXPORT QDebug operator<<(QDebug debug, const MemServer *server);

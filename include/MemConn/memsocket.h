@@ -36,10 +36,13 @@ struct Conditions;
 class MEMCONN_EXPORT MemSocket : public QIODevice
 {
     Q_OBJECT
+    //! The name to connect to: serverName() and setServerName().
     Q_PROPERTY(QString serverName READ serverName WRITE setServerName)
+    //! The connection's state: state(), announced by stateChanged().
     Q_PROPERTY(QAbstractSocket::SocketState state READ state NOTIFY stateChanged)
 
 public:
+    /*! An unconnected socket owned by \a parent. */
     explicit MemSocket(QObject *parent = nullptr);
     /*!
         Destroying an open socket closes it first, as ~QLocalSocket does:
@@ -109,6 +112,11 @@ public:
     /*! See disconnectFromServer(). */
     void abort();
 
+    /*!
+        The connection's state, with QAbstractSocket's values: Unconnected,
+        Connecting (waiting in a server's backlog), Connected, and Closing
+        (only while a close emits its signals). stateChanged() announces each.
+    */
     QAbstractSocket::SocketState state() const;
     /*!
         The last error. Every failing call sets it together with errorString(),
@@ -166,7 +174,9 @@ public:
     void setReadDeadline(QDeadlineTimer deadline);
     /*! Sets the write deadline only; see setDeadline(). */
     void setWriteDeadline(QDeadlineTimer deadline);
+    /*! The read deadline; QDeadlineTimer::Forever when none is set. Thread-safe. */
     QDeadlineTimer readDeadline() const;
+    /*! The write deadline; QDeadlineTimer::Forever when none is set. Thread-safe. */
     QDeadlineTimer writeDeadline() const;
 
     /*!
@@ -188,6 +198,10 @@ public:
         Blocking waits never run the event loop.
     */
     bool waitForConnected(int msecs = 30000);
+    /*!
+        \overload
+        Waits until \a deadline (or the write deadline, if earlier).
+    */
     bool waitForConnected(QDeadlineTimer deadline);
     /*!
         Blocks until the peer closes (then stateChanged(), disconnected() are
@@ -196,6 +210,10 @@ public:
         false.
     */
     bool waitForDisconnected(int msecs = 30000);
+    /*!
+        \overload
+        Waits until \a deadline (or the read deadline, if earlier).
+    */
     bool waitForDisconnected(QDeadlineTimer deadline);
     /*!
         Blocks until new bytes arrive, bytes not yet announced by readyRead()
@@ -213,6 +231,10 @@ public:
         on one CPU it never spins. waitForBytesWritten() does the same.
     */
     bool waitForReadyRead(int msecs = 30000) override;
+    /*!
+        \overload
+        Waits until \a deadline (or the read deadline, if earlier).
+    */
     bool waitForReadyRead(QDeadlineTimer deadline);
     /*!
         Blocks until more written bytes count as written (then bytesWritten()
@@ -224,14 +246,24 @@ public:
         waitForReadyRead() applies.
     */
     bool waitForBytesWritten(int msecs = 30000) override;
+    /*!
+        \overload
+        Waits until \a deadline (or the write deadline, if earlier).
+    */
     bool waitForBytesWritten(QDeadlineTimer deadline);
 
     // QIODevice
+    /*! True: a connection is a stream, with no position and no size. */
     bool isSequential() const override;
     /*! Connects to serverName() with \a mode, as connectToServer() does; true when open. */
     bool open(OpenMode mode = ReadWrite) override;
     /*! See disconnectFromServer(). */
     void close() override;
+    /*!
+        Bytes read() returns now without waiting: what QIODevice's buffer
+        holds plus what the peer wrote, up to readBufferSize() when one is
+        set; 0 past the read deadline.
+    */
     qint64 bytesAvailable() const override;
     /*!
         The bytes written that do not count as written yet: those beyond the
@@ -241,6 +273,7 @@ public:
         takes them). memb: 0 until the peer falls a send window behind.
     */
     qint64 bytesToWrite() const override;
+    /*! True when a whole line (up to and including '\\n') can be read now. */
     bool canReadLine() const override;
 
     // These hide QIODevice's non-virtual overloads so that a QByteArray is
@@ -254,8 +287,24 @@ public:
     // fresh memory each time.
     using QIODevice::read;
     using QIODevice::write;
+    /*!
+        Copies up to \a maxSize readable bytes into \a data and returns how
+        many; never blocks. Returns 0 when nothing is readable yet, and -1
+        once the peer has gone and every byte has been read, or past the read
+        deadline (SocketTimeoutError). Reading makes the writer's bytes count
+        as written (bytesWritten() on the peer).
+    */
     qint64 read(char *data, qint64 maxSize);
+    /*!
+        \overload
+        Returns up to \a maxSize bytes; empty when nothing is readable.
+    */
     QByteArray read(qint64 maxSize);
+    /*!
+        Returns every readable byte; never blocks. A QByteArray the peer wrote
+        whole comes back shared with the writer, not copied (Qt's implicit
+        sharing keeps the writer's copy unchanged).
+    */
     QByteArray readAll();
     /*!
         Hands \a size bytes to the peer at once, whole, and returns \a size;
@@ -265,6 +314,10 @@ public:
         has passed, or \a data is null.
     */
     qint64 write(const char *data, qint64 size);
+    /*!
+        \overload
+        Writes the zero-terminated string \a data, without its terminator.
+    */
     qint64 write(const char *data);
     /*! As write(const char *, qint64); the array is shared with the peer, not copied. */
     qint64 write(const QByteArray &data);
@@ -280,6 +333,7 @@ Q_SIGNALS:
     void stateChanged(QAbstractSocket::SocketState socketState);
 
 protected:
+    //! \cond internal
     qint64 readData(char *data, qint64 maxSize) override;
     qint64 readLineData(char *data, qint64 maxSize) override;
     qint64 writeData(const char *data, qint64 size) override;
@@ -290,6 +344,7 @@ protected:
 
     // Internal, like QObject::d_ptr.
     std::unique_ptr<MemSocketPrivate> d;
+    //! \endcond
 
 private:
     Q_DISABLE_COPY_MOVE(MemSocket)
@@ -301,7 +356,7 @@ private:
     Writes \a socket for debugging: its object name (when set), localName(),
     peerName(), network, state, bytes available to read, and bytes written
     that the peer has not read yet, for example
-    \c{MemSocket(0x5581d0, "memu:chat#3" -> "memu:chat", ConnectedState, available 0, unread by peer 5)}.
+    `MemSocket(0x5581d0, "memu:chat#3" -> "memu:chat", ConnectedState, available 0, unread by peer 5)`.
     Call it in the socket's thread.
 */
 MEMCONN_EXPORT QDebug operator<<(QDebug debug, const MemSocket *socket);

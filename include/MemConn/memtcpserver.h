@@ -31,6 +31,7 @@ class MEMCONN_EXPORT MemTcpServer : public QTcpServer
     Q_OBJECT
 
 public:
+    /*! A server that does not listen yet, owned by \a parent. */
     explicit MemTcpServer(QObject *parent = nullptr);
     /*! Closes the server; sockets it still owns (children) are deleted with it. */
     ~MemTcpServer() override;
@@ -53,10 +54,15 @@ public:
         pointer.
     */
     void close();
+    /*! True between a successful listen() and close(), also through a QTcpServer*. */
     bool isListening() const;
+    /*! The in-memory port listened on (the one picked for port 0); 0 when not listening. */
     quint16 serverPort() const;
+    /*! The address given to listen(); QHostAddress::Null when not listening. */
     QHostAddress serverAddress() const;
+    /*! Why the last listen() failed; UnknownSocketError after a success. */
     QAbstractSocket::SocketError serverError() const;
+    /*! The reason, naming ADDRESS:PORT. */
     QString errorString() const;
     /*! Blocks until a client arrives; see MemServer::waitForNewConnection(). */
     bool waitForNewConnection(int msec = 0, bool *timedOut = nullptr);
@@ -66,8 +72,10 @@ public:
         harmless, but they do not pause.
     */
     void pauseAccepting();
+    /*! Clients waiting since pauseAccepting() connect in arrival order as the backlog has room. */
     void resumeAccepting();
 
+    /*! True when nextPendingConnection() has a connection to return. */
     bool hasPendingConnections() const override;
     /*! The next connection, a MemTcpSocket owned by this server; null when none. */
     QTcpSocket *nextPendingConnection() override;
@@ -90,5 +98,7 @@ protected:
     */
     void addPendingConnection(MemTcpSocket *socket);
 
+    //! \cond internal
     std::unique_ptr<MemTcpServerPrivate> d;
+    //! \endcond
 };

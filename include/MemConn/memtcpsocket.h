@@ -27,6 +27,7 @@ class MEMCONN_EXPORT MemTcpSocket : public QTcpSocket
     Q_OBJECT
 
 public:
+    /*! An unconnected socket on memb (see setBuffered()), owned by \a parent. */
     explicit MemTcpSocket(QObject *parent = nullptr);
     /*!
         Aborts an open connection while the object is still complete, so
@@ -47,6 +48,7 @@ public:
         map.
     */
     void setBuffered(bool buffered);
+    /*! True when the next (or current) connection is on memb; see setBuffered(). */
     bool isBuffered() const;
 
     /*!
@@ -79,8 +81,11 @@ public:
     */
     bool flush();
 
+    /*! Bytes readable now without waiting, as QTcpSocket counts them (its read buffer included). */
     qint64 bytesAvailable() const override;
+    /*! Bytes written and not yet counted as written: the write buffer not yet handed over, plus what the connection holds beyond the send window. */
     qint64 bytesToWrite() const override;
+    /*! True when a whole line (up to and including '\\n') can be read now. */
     bool canReadLine() const override;
     /*! Also limits what the connection lets this end see, nothing is dropped. */
     void setReadBufferSize(qint64 size) override;
@@ -91,6 +96,7 @@ public:
         ignore options and report an invalid QVariant, as QTcpSocket's do.
     */
     void setSocketOption(SocketOption option, const QVariant &value) override;
+    /*! What setSocketOption() stored for \a option (the send window for SendBufferSizeSocketOption). */
     QVariant socketOption(SocketOption option) override;
     /*! -1: there is no descriptor, and none is ever used. */
     qintptr socketDescriptor() const override;
@@ -103,15 +109,20 @@ public:
 
     /*! Block the calling thread; see MemSocket for the same-thread rule. */
     bool waitForConnected(int msecs = 30000) override;
+    /*! Blocks until new bytes are readable (readyRead() first), at most \a msecs; false when the peer has gone. */
     bool waitForReadyRead(int msecs = 30000) override;
+    /*! Hands over the write buffer, then blocks until some of it counts as written (bytesWritten() first), at most \a msecs. */
     bool waitForBytesWritten(int msecs = 30000) override;
+    /*! Hands over the write buffer, then blocks until the connection has ended, at most \a msecs. */
     bool waitForDisconnected(int msecs = 30000) override;
 
 protected:
+    //! \cond internal
     qint64 readData(char *data, qint64 maxSize) override;
     qint64 readLineData(char *data, qint64 maxlen) override;
     qint64 skipData(qint64 maxSize) override;
     qint64 writeData(const char *data, qint64 size) override;
 
     std::unique_ptr<MemTcpSocketPrivate> d;
+    //! \endcond
 };

@@ -16,61 +16,9 @@
 
 #include <optional>
 
-/*!
-    QML type MemSocket: one end of a MemConn connection.
-
-    - serverName: the address to connect to ("chat", "memu:chat", "memb:chat").
-      Changing it while active closes the connection and connects to the new
-      name.
-    - active: true connects, false disconnects. Nothing happens before the
-      component is complete; a socket declared with active: true then
-      connects once the whole creation is complete (Component.completed,
-      also under an asynchronous Loader) and control is back in the event
-      loop, so a MemServer declared in the same file (before or after it) is
-      already listening, and a socket destroyed in the turn that created it
-      never connects. Set later, active: true connects at once, and
-      with room in the server's backlog the socket is connected when the
-      setter returns, as in C++. It reads true while the socket is about to
-      connect, connecting or connected, and turns false by itself when the
-      connection fails or ends, so setting it to true again retries (after a
-      failure, or after the peer closed).
-    - state (read-only): the QAbstractSocket::SocketState value, also
-      available as MemSocket.UnconnectedState ... MemSocket.ClosingState.
-    - errorString (read-only): empty until an error; then the library's text,
-      which names the address. A write() refused for its argument's type sets
-      it too. Setting active to true clears it.
-    - bytesAvailable (read-only): bytes ready to read.
-    - write(data): a string is sent as UTF-8, an ArrayBuffer as its bytes, a
-      typed array or DataView (ArrayBuffer.isView() is true) as the bytes it
-      views; returns the number of bytes written, or -1 (not connected, peer
-      gone, any other argument type, an object merely shaped like a view)
-      with errorString set. Never writes partially. The bytes are copied:
-      the caller may reuse its buffer at once.
-    - readAll() returns an ArrayBuffer that is the caller's alone (copied
-      when its bytes are shared with the writer or other readers: JS writes
-      into an ArrayBuffer in place); readAllText() the same bytes decoded as
-      UTF-8. readLine() returns the next whole line including its '\n', or ""
-      while no whole line has arrived; once the peer has gone it also returns
-      a last line that has no '\n'. canReadLine() tells whether a whole line
-      is waiting.
-    - Signals: connected(), disconnected(), readyRead(), errorOccurred(error)
-      with a MemSocket.SocketError (QAbstractSocket's values),
-      stateChanged(socketState). As in C++, they arrive through the event
-      loop of the socket's thread, never inside the writer's write() call.
-      readyRead() comes only with bytes to read. A handler may destroy the
-      socket, or reconnect it; nothing of the old connection follows the
-      new connection's connected(). Reconnecting discards unread input and
-      emits bytesAvailableChanged.
-
-    Server-side sockets (the argument of MemServer.clientConnected) are owned
-    by their MemServer: they are deleted (references to them become null)
-    after their disconnected() handlers have run, or when the server is
-    destroyed, whichever comes first. Setting listening to false leaves them
-    connected, as MemServer::close() does in C++. They cannot reconnect:
-    setting active to true on one that has disconnected leaves it false with
-    an errorString, and serverName is read-only on them. A MemSocket declared
-    in QML is owned by its QML context like any other item.
-*/
+// QML type MemSocket. What it promises is documented for users on
+// docs/reference/qml.md (ctest docs_qml_types checks that every property,
+// method, signal and enum value here is there).
 class QmlMemSocket : public QObject, public QQmlParserStatus
 {
     Q_OBJECT
@@ -169,25 +117,7 @@ private:
     qint64 m_lastAvailable = 0;
 };
 
-/*!
-    QML type MemServer: listens on a name and hands each connection to QML.
-
-    - name: "chat", "memu:chat" or "memb:chat". Changing it while listening
-      closes the server and listens on the new name.
-    - listening: true listens, false closes (connections already handed out
-      stay connected). Nothing happens before the component is complete. It
-      reads the server's real state: when listen() fails (empty name, name
-      already held) it stays false and errorString says why, so setting it to
-      true again retries.
-    - maxPendingConnections: MemServer's backlog (default 30). The QML server
-      takes every connection as soon as it is announced, so the backlog only
-      fills while its thread is busy.
-    - errorString (read-only): empty until listen() fails; then the
-      library's text, naming the address.
-    - clientConnected(MemSocket socket): once per connection, through the
-      server's event loop. The socket is connected and owned by this server
-      (see MemSocket above for its lifetime).
-*/
+// QML type MemServer: documented on docs/reference/qml.md, as above.
 class QmlMemServer : public QObject, public QQmlParserStatus
 {
     Q_OBJECT
