@@ -8,7 +8,10 @@
 #   scripts/memconn.sh sanitize  the suite under ASan+UBSan (LeakSanitizer too), threaded suites under TSan
 #   scripts/memconn.sh fuzz    the libFuzzer harness for MEMCONN_FUZZ_SECONDS (default 60)
 #   scripts/memconn.sh clang   everything built with Clang, every warning an error, then the suite
-#   scripts/memconn.sh ci      the REUSE licensing check, sanitize, clang, fuzz, then test: what .ci/run does
+#   scripts/memconn.sh deb     the Debian packages: built with CPack, checked by lintian, extracted
+#                              into a scratch root that a consumer then builds and runs against
+#   scripts/memconn.sh ci      the REUSE licensing check, sanitize, clang, deb, fuzz, then test:
+#                              what .ci/run does
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,15 +25,18 @@ packages=(cmake ninja-build g++ clang libclang-rt-14-dev qt6-base-dev qt6-declar
           qt6-httpserver-dev qt6-websockets-dev doxygen)
 
 usage() {
-    echo "usage: $0 bench|test|sanitize|fuzz|clang|ci [runner arguments for bench]" >&2
+    echo "usage: $0 bench|test|sanitize|fuzz|clang|deb|ci [runner arguments for bench]" >&2
     exit 2
 }
 case "$job" in
-    bench|test|sanitize|fuzz|clang|ci) ;;
+    bench|test|sanitize|fuzz|clang|deb|ci) ;;
     *) usage ;;   # before anything is installed
 esac
-# CI also checks the licensing of every file (REUSE).
-[ "$job" = ci ] && packages+=(reuse)
+# CI also checks the licensing of every file (REUSE) and builds the Debian packages.
+case "$job" in
+    ci) packages+=(reuse lintian dpkg-dev file) ;;
+    deb) packages+=(lintian dpkg-dev file) ;;
+esac
 
 install_missing() {
     local missing=()
@@ -74,6 +80,31 @@ clang_build() {
     ctest --test-dir build-clang --output-on-failure -j2 -LE package
 }
 
+deb() {
+    # Packages as Debian builds them: /usr, Debian's hardening flags, no RPATH.
+    rm -rf build-deb
+    cmake -S . -B build-deb -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr \
+        -DCMAKE_SKIP_INSTALL_RPATH=ON -DMEMCONN_PACKAGE_DEB=ON -DMEMCONN_BUILD_TESTS=OFF \
+        -DMEMCONN_BUILD_EXAMPLES=OFF -DMEMCONN_BUILD_BENCHMARKS=OFF -DMEMCONN_BUILD_DOCS=OFF \
+        -DCMAKE_CXX_FLAGS="$(dpkg-buildflags --get CXXFLAGS) $(dpkg-buildflags --get CPPFLAGS)" \
+        -DCMAKE_SHARED_LINKER_FLAGS="$(dpkg-buildflags --get LDFLAGS)" \
+        -DCMAKE_MODULE_LINKER_FLAGS="$(dpkg-buildflags --get LDFLAGS)" >/dev/null
+    cmake --build build-deb -j2
+    (cd build-deb && cpack -G DEB | grep 'generated')
+    # Clean but for the finding cmake/debian/lintian-overrides.in explains.
+    lintian --fail-on error,warning --tag-display-limit 0 build-deb/*.deb
+    echo "memconn: lintian passed"
+    local root=$PWD/build-deb/root
+    for d in build-deb/*.deb; do dpkg-deb -x "$d" "$root"; done
+    local libdir
+    libdir=$(dirname "$(find "$root" -name 'libMemConn.so.0' | head -n 1)")
+    cmake -S tests/package/consumer -B build-deb/consumer -G Ninja -DCMAKE_BUILD_TYPE=Release \
+        -DCMAKE_PREFIX_PATH="$root/usr" | grep "MemConn_QML_IMPORT_DIR=$root/usr/lib/.*/qt6/qml"
+    cmake --build build-deb/consumer
+    LD_LIBRARY_PATH=$libdir build-deb/consumer/consumer "$(sed -n 's/^project(MemConn VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)"
+    echo "memconn: a consumer built against the extracted packages runs"
+}
+
 fuzz() {
     CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
         -DMEMCONN_BUILD_FUZZERS=ON -DMEMCONN_SANITIZE=address,undefined -DMEMCONN_BUILD_TESTS=OFF \
@@ -95,10 +126,14 @@ case "$job" in
     clang)
         clang_build
         ;;
+    deb)
+        deb
+        ;;
     ci)
         reuse lint
         sanitize
         clang_build
+        deb
         fuzz
         configure_and_build
         ctest --test-dir "$build" --output-on-failure -j2
