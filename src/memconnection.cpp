@@ -170,15 +170,26 @@ Connection::Connection(const QString &name, bool clientBuffered)
     : name(name), m_ids{nextEndId(), nextEndId()}, m_buffered{clientBuffered, false}
 {
     m_end[Client].sendWindow = clientBuffered ? kDefaultSendWindow : 0;
+}
+
+std::shared_ptr<Connection> Connection::create(const QString &name, bool clientBuffered)
+{
+    // Listed only now: make_shared sets the weak self-pointer that
+    // snapshot() reads after the constructor has returned.
+    auto c = std::make_shared<Connection>(name, clientBuffered);
     LiveList &live = liveList();
     std::lock_guard lock(live.mutex);
-    m_livePrev = live.tail;
-    (live.tail ? live.tail->m_liveNext : live.head) = this;
-    live.tail = this;
+    c->m_livePrev = live.tail;
+    (live.tail ? live.tail->m_liveNext : live.head) = c.get();
+    live.tail = c.get();
+    c->m_listed = true;
+    return c;
 }
 
 Connection::~Connection()
 {
+    if (!m_listed)
+        return;
     LiveList &live = liveList();
     std::lock_guard lock(live.mutex);
     (m_livePrev ? m_livePrev->m_liveNext : live.head) = m_liveNext;

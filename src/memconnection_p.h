@@ -117,7 +117,9 @@ public:
     };
 
     // A connection from a client to the server `name`; or, with an empty
-    // name, a connected pair.
+    // name, a connected pair. Made with create(), which lists it for
+    // snapshot() once it is wholly made (its weak self-pointer included).
+    static std::shared_ptr<Connection> create(const QString &name, bool clientBuffered);
     Connection(const QString &name, bool clientBuffered);
     ~Connection();
     Q_DISABLE_COPY_MOVE(Connection)
@@ -313,6 +315,7 @@ private:
     std::atomic<qint64> m_toWrite[2] = {0, 0};   // beyondWindow(), written under the lock
     Connection *m_livePrev = nullptr;   // the list of live connections (snapshot())
     Connection *m_liveNext = nullptr;
+    bool m_listed = false;              // made by create(): in the list
     quint64 m_ids[2];
     bool m_buffered[2] = {false, false};
 };

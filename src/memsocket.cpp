@@ -284,7 +284,7 @@ MemSocket::~MemSocket()
 
 std::pair<MemSocket *, MemSocket *> MemSocket::createPair(QObject *parent)
 {
-    auto c = std::make_shared<Connection>(QString(), false);
+    auto c = Connection::create(QString(), false);
     c->accept(false);
     auto *a = new MemSocket(parent);
     auto *b = new MemSocket(parent);

@@ -60,7 +60,7 @@ void MemSocketPrivate::connectToServer(QIODevice::OpenMode mode)
         fail(Failure::RefusedByConditions);
         return;
     }
-    auto c = std::make_shared<Connection>(addr.name, addr.buffered);
+    auto c = Connection::create(addr.name, addr.buffered);
     c->clientTag = dialTag;
     if (shaped) {
         c->setConditions(Client, *shaped);
