@@ -22,6 +22,11 @@ QString Address::format(bool buffered, const QString &name)
     return (buffered ? QStringLiteral("memb:") : QStringLiteral("memu:")) + name;
 }
 
+QString Address::endName(bool buffered, const QString &name, quint64 id)
+{
+    return format(buffered, name.isEmpty() ? QStringLiteral("pipe") : name) + QLatin1Char('#') + QString::number(id);
+}
+
 QString Address::describe() const
 {
     return name.isEmpty() ? format(buffered, QStringLiteral("(unnamed)")) : full();

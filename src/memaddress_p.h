@@ -17,6 +17,9 @@ struct Address
 
     static Address parse(const QString &given);
     static QString format(bool buffered, const QString &name);   // "memu:" or "memb:" + name
+    // An end's process-unique name, "memu:chat#12"; a pair's ends (no
+    // server name) are "memu:pipe#12".
+    static QString endName(bool buffered, const QString &name, quint64 id);
     QString full() const { return format(buffered, name); }
     // What messages name: the full address, or "memu:(unnamed)".
     QString describe() const;

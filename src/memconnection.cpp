@@ -1,6 +1,7 @@
 // Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
 #include "memconnection_p.h"
 
+#include "memaddress_p.h"
 #include "memconnspin_p.h"
 #include "memdeadlines_p.h"
 
@@ -215,18 +216,15 @@ QList<MemConn::ConnectionInfo> Connection::snapshot()
     for (const std::shared_ptr<Connection> &c : all) {
         MemConn::ConnectionInfo info;
         info.serverName = c->name;
-        const QString base = c->name.isEmpty() ? QStringLiteral("pipe") : c->name;
         std::lock_guard lock(c->m_mutex);
         info.connected = c->m_phase == Phase::Connected;
         for (EndIndex e : {Client, Server}) {
             MemConn::ConnectionInfo::End &out = e == Client ? info.client : info.server;
             const End &end = c->m_end[e];
             out.network = c->m_buffered[e] ? QStringLiteral("memb") : QStringLiteral("memu");
-            out.name = out.network + QLatin1Char(':') + base + QLatin1Char('#') + QString::number(c->m_ids[e]);
-            out.open = !end.closed && (end.receiver || (e == Server && c->m_acceptor));
-            QObject *object = end.receiver ? end.receiver->receiverObject() : nullptr;
-            if (!object && e == Server && !end.closed)
-                object = c->m_acceptor;   // still in the backlog: the server's thread
+            out.name = Address::endName(c->m_buffered[e], c->name, c->m_ids[e]);
+            QObject *object = c->objectOf(e);   // null once the end has closed
+            out.open = object != nullptr;
             out.thread = object ? object->thread() : nullptr;
             out.bytesQueued = c->m_stream[e].unread();
             if (const Deadlines *d = end.receiver ? end.receiver->receiverDeadlines() : nullptr) {
@@ -592,12 +590,19 @@ void Connection::raise(EndIndex which, unsigned reasons)
     wake();
 }
 
+QObject *Connection::objectOf(EndIndex e) const
+{
+    const End &end = m_end[e];
+    if (end.receiver)
+        return end.receiver->receiverObject();
+    // No server-side socket yet: the server makes it (m_acceptor is only
+    // ever set for the server's end).
+    return end.closed ? nullptr : m_acceptor;
+}
+
 bool Connection::peerRunsInThisThread(EndIndex me) const
 {
-    const End &peer = m_end[peerOf(me)];
-    QObject *object = peer.receiver ? peer.receiver->receiverObject() : nullptr;
-    if (!object && !peer.closed)
-        object = m_acceptor;   // no server-side socket yet: the server makes it
+    QObject *object = objectOf(peerOf(me));
     return object && object->thread() == QThread::currentThread();
 }
 

@@ -232,6 +232,9 @@ private:
     }
     template <typename Append>
     qint64 writeWith(EndIndex from, qint64 n, Append append);
+    // The object at end `e`: its receiver's, or while the server's socket
+    // does not exist yet, the server; null once the end has closed.
+    QObject *objectOf(EndIndex e) const;
     bool peerRunsInThisThread(EndIndex me) const;
     // Wakes every blocked waiter (with m_mutex held): for the rare changes
     // (close, accept, refuse, reset, deadlines, the send window).

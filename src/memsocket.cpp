@@ -251,8 +251,7 @@ QString MemSocketPrivate::endName(quint64 id, bool buffered) const
 {
     if (!id)
         return QString();
-    return Address::format(buffered, pair ? QStringLiteral("pipe") : addr.name) + QLatin1Char('#')
-        + QString::number(id);
+    return Address::endName(buffered, pair ? QString() : addr.name, id);
 }
 
 // ---------------------------------------------------------------------------
