@@ -24,6 +24,25 @@ function(memconn_target_defaults target)
     endif()
 endfunction()
 
+# memconn_find_qt(<var> "<what is skipped without them>" <Component>...)
+# Finds optional Qt 6 modules quietly. <var> is TRUE when every
+# Qt6::<Component> exists; otherwise it is FALSE and a status message names
+# the modules and what is skipped. A macro: the imported targets and the
+# variables find_package() sets stay visible to the caller.
+macro(memconn_find_qt var skipped)
+    find_package(Qt6 6.4 QUIET COMPONENTS ${ARGN})
+    set(${var} TRUE)
+    foreach(_memconn_component ${ARGN})
+        if(NOT TARGET Qt6::${_memconn_component})
+            set(${var} FALSE)
+        endif()
+    endforeach()
+    if(NOT ${var})
+        string(REPLACE ";" " or Qt " _memconn_components "${ARGN}")
+        message(STATUS "MemConn: Qt ${_memconn_components} not found, ${skipped}")
+    endif()
+endmacro()
+
 # memconn_add_test(tst_name SOURCES ... [LIBRARIES ...] [TIMEOUT s] [LABELS ...])
 # Label `threaded` marks the suites the TSan job runs (scripts/memconn.sh).
 function(memconn_add_test name)

@@ -46,13 +46,23 @@ QString debugText(const T &value)
     return s;
 }
 
+// The first of `parts` that `text` lacks; empty when it has them all.
+QString missingPart(const QString &text, const QStringList &parts)
+{
+    for (const QString &p : parts) {
+        if (!text.contains(p))
+            return p;
+    }
+    return QString();
+}
+
 // The message for `category` that contains every one of `parts`.
 bool hasMessage(const QStringList &messages, const char *category, const QStringList &parts)
 {
     for (const QString &m : messages) {
         if (!m.startsWith(QLatin1StringView(category) + QLatin1Char(':')))
             continue;
-        if (std::all_of(parts.cbegin(), parts.cend(), [&](const QString &p) { return m.contains(p); }))
+        if (missingPart(m, parts).isEmpty())
             return true;
     }
     return false;
@@ -193,26 +203,25 @@ void tst_Diagnostics::deadlineExpiryIsLogged()
 void tst_Diagnostics::debugOperatorForSocket()
 {
     QCOMPARE(debugText(static_cast<MemSocket *>(nullptr)), QStringLiteral("MemSocket(0x0) "));
-    MemServer server;
-    const QString name = uniqueName("shown");
-    QVERIFY(server.listen(QStringLiteral("memb:") + name));
-    MemSocket client;
-    client.setObjectName(QStringLiteral("chatClient"));
-    QString text = debugText(&client);
+    MemSocket unconnected;
+    unconnected.setObjectName(QStringLiteral("chatClient"));
+    QString text = debugText(&unconnected);
     QVERIFY2(text.contains(QStringLiteral("chatClient")) && text.contains(QStringLiteral("UnconnectedState")), qPrintable(text));
-    client.connectToServer(name);
-    QVERIFY(spinUntil([&] { return server.hasPendingConnections(); }));
-    std::unique_ptr<MemSocket> side(server.nextPendingConnection());
+
+    ConnectedPair pair(QStringLiteral("memb:"));
+    QVERIFY(pair.peer);
+    MemSocket &client = *pair.client;
+    MemSocket *side = pair.peer.get();
     QCOMPARE(client.write("hello"), 5);
     text = debugText(&client);
-    for (const QString &part : QStringList{client.localName(), client.peerName(), QStringLiteral("ConnectedState"),
-                                QStringLiteral("available 0"), QStringLiteral("unread by peer 5")})
-        QVERIFY2(text.contains(part), qPrintable(text + QStringLiteral(" lacks ") + part));
+    QString missing = missingPart(text, {client.localName(), client.peerName(), QStringLiteral("ConnectedState"),
+                                         QStringLiteral("available 0"), QStringLiteral("unread by peer 5")});
+    QVERIFY2(missing.isEmpty(), qPrintable(text + QStringLiteral(" lacks ") + missing));
     QVERIFY(spinUntil([&] { return side->bytesAvailable() == 5; }));
-    text = debugText(side.get());
-    for (const QString &part : QStringList{side->localName(), client.localName(), QStringLiteral("available 5"),
-                                QStringLiteral("unread by peer 0")})
-        QVERIFY2(text.contains(part), qPrintable(text + QStringLiteral(" lacks ") + part));
+    text = debugText(side);
+    missing = missingPart(text, {side->localName(), client.localName(), QStringLiteral("available 5"),
+                                 QStringLiteral("unread by peer 0")});
+    QVERIFY2(missing.isEmpty(), qPrintable(text + QStringLiteral(" lacks ") + missing));
     QVERIFY(text.startsWith(QStringLiteral("MemSocket(0x")));
     client.close();
     text = debugText(&client);
@@ -234,19 +243,18 @@ void tst_Diagnostics::debugOperatorForServer()
     QVERIFY(spinUntil([&] { return server.hasPendingConnections(); }));
     drainEvents();
     text = debugText(&server);
-    for (const QString &part : QStringList{QStringLiteral("memu:") + name, QStringLiteral("listening"), QStringLiteral("pending 2 of 7")})
-        QVERIFY2(text.contains(part), qPrintable(text + QStringLiteral(" lacks ") + part));
+    const QString missing = missingPart(text, {QStringLiteral("memu:") + name, QStringLiteral("listening"),
+                                               QStringLiteral("pending 2 of 7")});
+    QVERIFY2(missing.isEmpty(), qPrintable(text + QStringLiteral(" lacks ") + missing));
 }
 
 void tst_Diagnostics::connectionsListsBothEnds()
 {
-    MemServer server;
-    const QString name = uniqueName("listed");
-    QVERIFY(server.listen(QStringLiteral("memb:") + name));
-    MemSocket client;
-    client.connectToServer(QStringLiteral("memu:") + name);
-    QVERIFY(spinUntil([&] { return server.hasPendingConnections(); }));
-    std::unique_ptr<MemSocket> side(server.nextPendingConnection());
+    ConnectedPair pair(QStringLiteral("memb:"), QStringLiteral("memu:"));
+    QVERIFY(pair.peer);
+    const QString &name = pair.name;
+    MemSocket &client = *pair.client;
+    std::unique_ptr<MemSocket> &side = pair.peer;
 
     std::optional<MemConn::ConnectionInfo> info = infoOf(&client);
     QVERIFY(info);
@@ -361,10 +369,10 @@ void tst_Diagnostics::connectionsPrintAsOneLineEach()
     std::optional<MemConn::ConnectionInfo> info = infoOf(a);
     QVERIFY(info);
     const QString line = debugText(*info);
-    for (const QString &part : QStringList{QStringLiteral("MemConn::ConnectionInfo(pair"), QStringLiteral("connected"), a->localName(),
-                                b->localName(), QStringLiteral("unread by peer 4"), QStringLiteral("read deadline in"),
-                                QStringLiteral("write deadline in")})
-        QVERIFY2(line.contains(part), qPrintable(line + QStringLiteral(" lacks ") + part));
+    const QString missing = missingPart(line, {QStringLiteral("MemConn::ConnectionInfo(pair"), QStringLiteral("connected"),
+                                               a->localName(), b->localName(), QStringLiteral("unread by peer 4"),
+                                               QStringLiteral("read deadline in"), QStringLiteral("write deadline in")});
+    QVERIFY2(missing.isEmpty(), qPrintable(line + QStringLiteral(" lacks ") + missing));
     QVERIFY(!line.contains(QLatin1Char('\n')));
     // A list prints as Qt prints lists: every entry.
     const QString all = debugText(MemConn::connections());
