@@ -277,7 +277,6 @@ void Connection::closeEnd(EndIndex which)
     e.closed = true;
     e.pending = 0;
     e.readByPeer = 0;
-    e.prefetched = 0;
     if (which == Server)
         m_acceptor = nullptr;
     m_stream[peerOf(which)].discard();   // unread input goes with the reader's own close
@@ -396,21 +395,15 @@ void Connection::acknowledge(EndIndex reader, qint64 n)
         m_changed.notify_all();
 }
 
-qint64 Connection::read(EndIndex to, char *out, qint64 max, bool line, bool direct)
+qint64 Connection::read(EndIndex to, char *out, qint64 max, bool line)
 {
     std::lock_guard lock(m_mutex);
     End &e = m_end[to];
     Stream &in = m_stream[peerOf(to)];
     Shaper *shaper = m_shaper[peerOf(to)].get();
     releaseHeld(to);
-    if (max <= 0) {
-        // readData(p, 0): QIODevice's buffer was drained.
-        if (direct && e.prefetched) {
-            acknowledge(to, e.prefetched);
-            e.prefetched = 0;
-        }
+    if (max <= 0)
         return 0;
-    }
     qint64 want = limit(to, e.readLimit > 0 ? qMin(max, e.readWindow) : max);
     if (line && want > 0) {
         const qint64 newline = in.indexOf('\n', want);
@@ -420,13 +413,7 @@ qint64 Connection::read(EndIndex to, char *out, qint64 max, bool line, bool dire
     const qint64 n = want > 0 ? in.take(out, want) : 0;
     if (n == 0)
         return in.queued() == 0 && m_end[peerOf(to)].closed ? -1 : 0;
-    if (direct) {
-        acknowledge(to, n + e.prefetched);
-        e.prefetched = 0;
-    } else {
-        e.prefetched += n;
-        notify(to, NotifyReconcile);
-    }
+    acknowledge(to, n);
     if (e.readLimit > 0) {
         e.readWindow -= n;
         if (e.readWindow == 0 && in.queued() > 0)
@@ -440,7 +427,6 @@ qint64 Connection::read(EndIndex to, char *out, qint64 max, bool line, bool dire
 QByteArray Connection::takeAll(EndIndex to)
 {
     std::lock_guard lock(m_mutex);
-    End &e = m_end[to];
     QByteArray all;
     if (Shaper *shaper = m_shaper[peerOf(to)].get()) {
         releaseHeld(to);
@@ -453,21 +439,9 @@ QByteArray Connection::takeAll(EndIndex to)
     } else {
         all = m_stream[peerOf(to)].takeAll();
     }
-    if (!all.isEmpty() || e.prefetched) {
-        acknowledge(to, all.size() + e.prefetched);
-        e.prefetched = 0;
-    }
+    if (!all.isEmpty())
+        acknowledge(to, all.size());
     return all;
-}
-
-void Connection::acknowledgeHeld(EndIndex to, qint64 held)
-{
-    std::lock_guard lock(m_mutex);
-    End &e = m_end[to];
-    if (held >= e.prefetched)
-        return;
-    acknowledge(to, e.prefetched - held);
-    e.prefetched = held;
 }
 
 void Connection::refillReadWindow(EndIndex to)
@@ -621,13 +595,16 @@ bool waitOn(std::condition_variable &cond, int &waiters, std::unique_lock<std::m
 }
 
 Connection::WaitOutcome Connection::wait(EndIndex me, WaitFor what, QDeadlineTimer timeout,
-                                         const Deadlines *deadlines)
+                                         const std::atomic<Deadlines *> &deadlineState)
 {
     const Deadlines::Kind governing = what == WaitFor::NewData || what == WaitFor::PeerClosed
         ? Deadlines::Kind::Read : Deadlines::Kind::Write;
     SpinWait spinWait;   // declared before the lock: it measures after unlocking
     std::unique_lock lock(m_mutex);
     for (;;) {
+        // The setter publishes the state before it takes m_mutex to wake us,
+        // so a pass that begins after the wake-up sees it.
+        const Deadlines *deadlines = deadlineState.load(std::memory_order_acquire);
         if (deadlines && deadlines->expired(governing))
             return {WaitResult::Deadline};
         const Shaper *inbound = m_shaper[peerOf(me)].get();

@@ -64,7 +64,6 @@ enum Notify : unsigned {
     NotifyPeerClosed = 1u << 2,  // the other end closed, aborted or was deleted
     NotifyAccepted = 1u << 3,    // the backlog made room for this client
     NotifyRefused = 1u << 4,     // the server closed with this client in its backlog
-    NotifyReconcile = 1u << 5,   // recount bytes this end's QIODevice buffer holds
     NotifyDeadline = 1u << 6,    // a deadline setter was called
     NotifyShaped = 1u << 7,      // network conditions hold bytes back: arm the release timer
 };
@@ -154,11 +153,11 @@ public:
     qint64 write(EndIndex from, QByteArray &&bytes);
     qint64 write(EndIndex from, const char *data, qint64 size);
     // Takes up to `max` bytes (to the first newline with `line`); -1 at end of
-    // stream. `direct`: the bytes go to the application, not into QIODevice's
-    // buffer, so they count as read now (together with what that buffer held).
-    qint64 read(EndIndex to, char *out, qint64 max, bool line, bool direct);
+    // stream. What leaves the stream counts as read, wherever it goes: to the
+    // application, or into QIODevice's own buffer (peek(), a transaction), as
+    // a kernel socket's writer sees bytes once the reader's side took them.
+    qint64 read(EndIndex to, char *out, qint64 max, bool line);
     QByteArray takeAll(EndIndex to);
-    void acknowledgeHeld(EndIndex to, qint64 held);   // QIODevice's buffer holds `held` bytes now
     qint64 available(EndIndex to);
     bool hasLine(EndIndex to);
     // bytesToWrite(): unread beyond the send window. Lock-free: flow-controlled
@@ -188,7 +187,10 @@ public:
     // closing, `timeout`, or the governing deadline (read for NewData and
     // PeerClosed, write for Connected and BytesWritten; none when `deadlines`
     // is null).
-    WaitOutcome wait(EndIndex me, WaitFor what, QDeadlineTimer timeout, const Deadlines *deadlines);
+    // `deadlines` is the waiting socket's, read again on every pass: a setter
+    // in another thread may make the socket's first deadline while it waits.
+    WaitOutcome wait(EndIndex me, WaitFor what, QDeadlineTimer timeout,
+                     const std::atomic<Deadlines *> &deadlines);
 
     // Delivers the pending notification of end `e` now when its receiver lives
     // in this thread, or posts it. For the chain and a server's first delivery.
@@ -204,7 +206,6 @@ private:
         bool closed = false;            // this end closed, aborted or was deleted
         bool wantsWritten = false;      // something is connected to bytesWritten()
         qint64 readByPeer = 0;          // bytes for this end's next bytesWritten()
-        qint64 prefetched = 0;          // bytes in this end's QIODevice buffer, not yet acknowledged
         qint64 readLimit = 0;           // setReadBufferSize(); 0: none
         qint64 readWindow = 0;          // with a limit: bytes readable before the next readyRead()
         qint64 sendWindow = 0;          // bytes written that count as written before the peer reads them

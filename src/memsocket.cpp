@@ -8,6 +8,7 @@
 #include "memserver_p.h"
 #include "memsocket_p.h"
 
+#include <QtCore/qcoreapplication.h>
 #include <QtCore/qcoreevent.h>
 #include <QtCore/qmetaobject.h>
 
@@ -18,6 +19,12 @@ using WaitFor = Connection::WaitFor;
 using WaitResult = Connection::WaitResult;
 
 namespace {
+QEvent::Type resumeEventType()
+{
+    static const auto type = QEvent::Type(QEvent::registerEventType());
+    return type;
+}
+
 // The d-pointer and QIODevice::setErrorString() are protected, as QObject's
 // d_ptr is: reached through pointers to members formed in a derived scope.
 struct Access : MemSocket
@@ -37,6 +44,8 @@ MemSocketPrivate *MemSocketPrivate::get(MemSocket *socket)
 
 void MemSocketPrivate::deliverNotification()
 {
+    if (resume.due)
+        resumeAfterMove();   // what a move left to do comes first
     if (!conn)
         return;
     const Connection::Pending p = conn->takePending(me);
@@ -49,10 +58,15 @@ void MemSocketPrivate::handle(const Connection::Pending &notification)
     const qint64 written = notification.written;
     Alive frame(this);
     const quint64 current = epoch;
+    // Each reason leaves `due` as it is handled: should a slot move the
+    // socket, the new thread handles the rest.
+    frame.due = reasons & ~unsigned(NotifyAccepted | NotifyRefused | NotifyWritten);
     if ((reasons & NotifyAccepted) && state == QAbstractSocket::ConnectingState) {
+        frame.written = written;
         becomeConnected();
         if (!still(frame, current))
             return;
+        frame.written = 0;
     }
     if ((reasons & NotifyRefused) && state == QAbstractSocket::ConnectingState) {
         listener.reset();
@@ -60,16 +74,17 @@ void MemSocketPrivate::handle(const Connection::Pending &notification)
         fail(Failure::Refused);
         return;
     }
-    if (reasons & NotifyReconcile)
-        reconcile();
-    if (reasons & NotifyShaped)
+    if (reasons & NotifyShaped) {
+        frame.due &= ~unsigned(NotifyShaped);
         armShaping();
+    }
     if (written > 0) {
         emitBytesWritten(written);
         if (!still(frame, current))
             return;
     }
     if ((reasons & NotifyData) && conn) {
+        frame.due &= ~unsigned(NotifyData);
         // A slot of what was emitted before may have read the bytes: count again.
         const bool emittedBefore = written > 0 || (reasons & NotifyAccepted);
         emitReadyRead(emittedBefore ? -1 : notification.readable);
@@ -77,12 +92,100 @@ void MemSocketPrivate::handle(const Connection::Pending &notification)
             return;
     }
     if (reasons & NotifyPeerClosed) {
+        frame.due &= ~unsigned(NotifyPeerClosed);
         peerClosed();
         if (!still(frame, current))
             return;
     }
-    if (reasons & NotifyDeadline)
+    if (reasons & NotifyDeadline) {
+        frame.due &= ~unsigned(NotifyDeadline);
         checkDeadlines();
+    }
+}
+
+// In the old thread, inside moveToThread(): the frames on this thread's stack
+// stop touching the socket (their emits have returned into a thread that no
+// longer owns it), and what they had still to do goes to the new thread in a
+// posted event, which Qt moves with the object.
+void MemSocketPrivate::retireFrames()
+{
+    Resume r{epoch, 0, 0, 0};
+    for (Alive *f = aliveFrames; f; f = f->prev) {
+        f->alive = false;
+        r.due |= f->due;
+        r.written += f->written;
+        r.deadlineSignals += f->deadlineSignals;
+    }
+    aliveFrames = nullptr;
+    if (std::exchange(readyReadAgain, false))
+        r.due |= NotifyData;
+    r.written += std::exchange(writtenLater, 0);
+    emittingReadyRead = false;   // the slot that was emitting runs on in the old thread
+    emittingBytesWritten = false;
+    if (r.written > 0)
+        r.due |= NotifyWritten;
+    if (r.deadlineSignals > 0)
+        r.due |= NotifyDeadline;
+    if (!r.due)
+        return;
+    resume = r;
+    QCoreApplication::postEvent(q, new QEvent(resumeEventType()));
+}
+
+// In the new thread: the retired frames' steps in the order they would have
+// run (the innermost sequence, a close or a failure, before the notification
+// reasons around it). Nothing if the socket closed or reconnected since.
+void MemSocketPrivate::resumeAfterMove()
+{
+    const Resume r = std::exchange(resume, Resume{});
+    if (!r.due || r.epoch != epoch)
+        return;
+    Alive frame(this);
+    const quint64 current = epoch;
+    frame.due = r.due;
+    const auto take = [&](unsigned step) {
+        const bool was = frame.due & step;
+        frame.due &= ~step;
+        return was;
+    };
+    if (take(StepFailed) && state != QAbstractSocket::UnconnectedState) {
+        setState(QAbstractSocket::UnconnectedState);
+        if (!still(frame, current))
+            return;
+    }
+    if (take(StepConnectedSignal) && state == QAbstractSocket::ConnectedState) {
+        Q_EMIT q->connected();
+        if (!still(frame, current))
+            return;
+    }
+    if (take(StepClosing)) {
+        if (state != QAbstractSocket::ConnectedState)
+            return;   // a slot closed it meanwhile
+        connectionEnded();
+        frame.due |= StepUnconnected;
+        setState(QAbstractSocket::ClosingState);
+        if (!frame.alive || state != QAbstractSocket::ClosingState)
+            return;
+    }
+    const unsigned closeSteps = StepUnconnected | StepReadChannelFinished | StepDisconnected;
+    if (const unsigned from = frame.due & closeSteps) {
+        frame.due &= ~closeSteps;
+        finishClose(frame, from);
+        if (!still(frame, current))
+            return;
+    }
+    frame.deadlineSignals = r.deadlineSignals;
+    while (frame.deadlineSignals > 0 && state == QAbstractSocket::ConnectedState) {
+        --frame.deadlineSignals;
+        setErrorAndEmit(Failure::DeadlinePassed);
+        if (!still(frame, current))
+            return;
+    }
+    frame.deadlineSignals = 0;
+    // NotifyDeadline too: checkDeadlines() arms the timer in this thread.
+    const unsigned reasons = std::exchange(frame.due, 0) & ~unsigned(NotifyAccepted | NotifyRefused);
+    if (reasons)
+        handle({reasons, r.written, -1});
 }
 
 // `readable`: what the connection holds for the application, counted with
@@ -125,14 +228,6 @@ void MemSocketPrivate::emitBytesWritten(qint64 written)
     if (const qint64 later = std::exchange(writtenLater, 0)) {
         emitBytesWritten(later);
     }
-}
-
-// Bytes QIODevice pulled into its own buffer (peek(), transactions) count as
-// read once the application has taken them from that buffer.
-void MemSocketPrivate::reconcile()
-{
-    if (conn && !q->isTransactionStarted())
-        conn->acknowledgeHeld(me, q->QIODevice::bytesAvailable());
 }
 
 // ---------------------------------------------------------------------------
@@ -183,10 +278,6 @@ bool MemSocketPrivate::canRead()
 
 qint64 MemSocketPrivate::pull(char *data, qint64 maxSize, bool line)
 {
-    // Qt reads straight into the caller's buffer when its own buffer is empty
-    // and no transaction runs; otherwise the bytes land in QIODevice's buffer
-    // and count as read only when the application takes them from there.
-    const bool direct = !q->isTransactionStarted() && q->QIODevice::bytesAvailable() == 0;
     if (!conn) {
         if (maxSize <= 0)
             return 0;
@@ -206,7 +297,7 @@ qint64 MemSocketPrivate::pull(char *data, qint64 maxSize, bool line)
         setError(Failure::ReadDeadline);
         return -1;
     }
-    return conn->read(me, data, maxSize, line, direct);
+    return conn->read(me, data, maxSize, line);
 }
 
 // ---------------------------------------------------------------------------
@@ -432,7 +523,6 @@ qint64 MemSocket::bytesAvailable() const
     qint64 available = QIODevice::bytesAvailable() + d->leftover.size();
     if (!d->conn)
         return available;
-    d->reconcile();
     available += d->conn->available(d->me);
     return d->readBufferSize > 0 ? qMin(available, d->readBufferSize) : available;
 }
@@ -531,6 +621,13 @@ bool MemSocket::event(QEvent *event)
         d->deliverNotification();
         return true;
     }
+    if (event->type() == resumeEventType()) {
+        MemConnPrivate::DeliveryScope scope;
+        d->resumeAfterMove();
+        return true;
+    }
+    if (event->type() == QEvent::ThreadChange)
+        d->retireFrames();
     if (event->type() == QEvent::ThreadChange && d->shapeTimerId) {
         killTimer(d->shapeTimerId);   // re-armed in the new thread, as the deadline timer is
         d->shapeTimerId = 0;

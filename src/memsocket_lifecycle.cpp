@@ -103,9 +103,11 @@ void MemSocketPrivate::becomeConnected()
     Alive frame(this);
     const quint64 current = epoch;
     qCDebug(lcSocket).noquote() << q->localName() << "connected to" << Address::format(peerBuffered, addr.name);
+    frame.due = StepConnectedSignal;
     setState(QAbstractSocket::ConnectedState);
     if (!still(frame, current) || state != QAbstractSocket::ConnectedState)
         return;
+    frame.due = NotifyDeadline;   // the check below, should connected()'s slot move the socket
     Q_EMIT q->connected();
     if (still(frame, current) && deadlines() && deadlines()->anySet())
         checkDeadlines();
@@ -192,6 +194,7 @@ void MemSocketPrivate::closeConnection(CloseHow how)
         detach();
         connectionEnded();
         if (how != CloseHow::Abort) {
+            frame.due = StepUnconnected;
             setState(QAbstractSocket::ClosingState);
             if (!frame.alive || state != QAbstractSocket::ClosingState)
                 return;   // a slot finished the close, or deleted the socket
@@ -233,15 +236,22 @@ void MemSocketPrivate::closeConnection(CloseHow how)
 // meanwhile (the signals still come, as QLocalSocket's do), but once it has
 // deleted the socket or connected it again, nothing more is emitted: the rest
 // belongs to the connection that ended.
-void MemSocketPrivate::finishClose(const Alive &frame)
+void MemSocketPrivate::finishClose(Alive &frame, unsigned from)
 {
     const auto ended = [&] { return frame.alive && state == QAbstractSocket::UnconnectedState; };
-    setState(QAbstractSocket::UnconnectedState);
-    if (!ended())
-        return;
-    Q_EMIT q->readChannelFinished();
-    if (!ended())
-        return;
+    if (from & StepUnconnected) {
+        frame.due |= StepReadChannelFinished;
+        setState(QAbstractSocket::UnconnectedState);
+        if (!ended())
+            return;
+    }
+    if (from & (StepUnconnected | StepReadChannelFinished)) {
+        frame.due = (frame.due & ~unsigned(StepReadChannelFinished)) | StepDisconnected;
+        Q_EMIT q->readChannelFinished();
+        if (!ended())
+            return;
+    }
+    frame.due &= ~unsigned(StepDisconnected);
     Q_EMIT q->disconnected();
 }
 
@@ -251,10 +261,12 @@ void MemSocketPrivate::peerClosed()
         return;
     Alive frame(this);
     const quint64 current = epoch;
+    frame.due = StepClosing;
     setErrorAndEmit(Failure::RemoteClosed);
     if (!still(frame, current) || state != QAbstractSocket::ConnectedState)
-        return;   // a slot closed, reconnected or deleted the socket
+        return;   // a slot closed, reconnected, moved or deleted the socket
     connectionEnded();
+    frame.due = StepUnconnected;
     setState(QAbstractSocket::ClosingState);   // as QLocalSocket passes through it
     if (!frame.alive || state != QAbstractSocket::ClosingState)
         return;
@@ -276,6 +288,7 @@ void MemSocketPrivate::fail(Failure failure)
 {
     Alive frame(this);
     connectionEnded();
+    frame.due = StepFailed;
     setErrorAndEmit(failure);
     if (frame.alive)
         setState(QAbstractSocket::UnconnectedState);
@@ -286,6 +299,8 @@ void MemSocketPrivate::fail(Failure failure)
 
 bool MemSocketPrivate::waitFor(WaitFor what, QDeadlineTimer timeout)
 {
+    if (resume.due)
+        resumeAfterMove();   // what a move left to do, for a thread that runs no event loop
     if (what == WaitFor::Connected) {
         if (state == QAbstractSocket::ConnectedState)
             return true;
@@ -296,10 +311,9 @@ bool MemSocketPrivate::waitFor(WaitFor what, QDeadlineTimer timeout)
             return false;
         if (!conn)
             return false;
-        reconcile();   // a thread with no event loop settles what it read through a transaction
     }
     std::shared_ptr<Connection> c = conn;
-    const Connection::WaitOutcome outcome = c->wait(me, what, timeout, deadlines());
+    const Connection::WaitOutcome outcome = c->wait(me, what, timeout, deadlineState);
     switch (outcome.result) {
     case WaitResult::Ready:
         switch (what) {
@@ -395,8 +409,13 @@ void MemSocketPrivate::checkDeadlines()
     }
     Alive frame(this);
     const quint64 current = epoch;
-    for (int i = 0; i < fired && still(frame, current) && state == QAbstractSocket::ConnectedState; ++i)
+    frame.deadlineSignals = fired;
+    while (frame.deadlineSignals > 0 && state == QAbstractSocket::ConnectedState) {
+        --frame.deadlineSignals;
         setErrorAndEmit(Failure::DeadlinePassed);
+        if (!still(frame, current))
+            return;
+    }
 }
 
 // ---------------------------------------------------------------------------

@@ -25,9 +25,24 @@ public:
     Q_DISABLE_COPY_MOVE(MemSocketPrivate)
     static MemSocketPrivate *get(MemSocket *socket);
 
+    // Steps of a signal sequence, beside the Notify reasons in Alive::due.
+    enum Step : unsigned {
+        StepConnectedSignal = 1u << 16,       // connected() after stateChanged(ConnectedState)
+        StepClosing = 1u << 17,               // a peer's close, after its errorOccurred()
+        StepUnconnected = 1u << 18,           // finishClose() from its start
+        StepReadChannelFinished = 1u << 19,
+        StepDisconnected = 1u << 20,
+        StepFailed = 1u << 21,                // fail(): UnconnectedState after errorOccurred()
+    };
+
     // Marks a stack frame that emits: after an emit, `alive` is false if a
-    // slot deleted the socket, and nothing may touch it then. (GCC cannot see
-    // that the frame unlinks itself whenever the socket still exists.)
+    // slot deleted the socket or moved it to another thread, and nothing may
+    // touch it then. A frame belongs to the stack of the thread the socket
+    // lived in when it was made: moveToThread() retires every frame (in the
+    // old thread, before the move), and what they had still to do (`due`)
+    // is done by the new thread (retireFrames(), resumeAfterMove()). (GCC
+    // cannot see that the frame unlinks itself whenever the socket still
+    // exists.)
 #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
 #  pragma GCC diagnostic push
 #  pragma GCC diagnostic ignored "-Wdangling-pointer"
@@ -44,6 +59,17 @@ public:
         MemSocketPrivate *d;
         Alive *prev;
         bool alive = true;
+        unsigned due = 0;          // Notify reasons and Steps not done yet
+        qint64 written = 0;        // a bytesWritten() count not emitted yet
+        int deadlineSignals = 0;   // errorOccurred(SocketTimeoutError) not emitted yet
+    };
+    // What retired frames left to do, for the thread the socket moved to.
+    struct Resume
+    {
+        quint64 epoch = 0;
+        unsigned due = 0;
+        qint64 written = 0;
+        int deadlineSignals = 0;
     };
 #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
 #  pragma GCC diagnostic pop
@@ -62,7 +88,7 @@ public:
     enum class CloseHow { Close, Disconnect, Abort };
     void closeConnection(CloseHow how);   // close(), disconnectFromServer(), abort()
     void peerClosed();
-    void finishClose(const Alive &frame);
+    void finishClose(Alive &frame, unsigned from = StepUnconnected);
     void connectionEnded();            // names cleared, as QLocalSocket clears them
     void setWantsWritten(bool wanted);
 
@@ -73,7 +99,8 @@ public:
     void handle(const Connection::Pending &notification);
     void emitReadyRead(qint64 readable);
     void emitBytesWritten(qint64 written);
-    void reconcile();
+    void retireFrames();               // QEvent::ThreadChange, in the old thread
+    void resumeAfterMove();            // the new thread, first thing
 
     // Data.
     bool canWrite();
@@ -134,6 +161,7 @@ public:
     bool pair = false;
     quint64 epoch = 0;                 // one more for every connection attached or left
     Alive *aliveFrames = nullptr;
+    Resume resume;                     // written before a move, read after it
     bool emittingReadyRead = false;    // QIODevice's rule: never emitted recursively
     bool readyReadAgain = false;
     bool emittingBytesWritten = false;

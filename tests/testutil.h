@@ -26,6 +26,15 @@ inline QString uniqueName(const char *stem = "t")
     return QLatin1StringView(stem) + QLatin1Char('-') + QString::number(++counter);
 }
 
+// A data column "network" with a row per network, holding the prefix a name
+// takes ("memu:", "memb:").
+inline void addNetworkRows()
+{
+    QTest::addColumn<QString>("network");
+    QTest::newRow("memu") << QStringLiteral("memu:");
+    QTest::newRow("memb") << QStringLiteral("memb:");
+}
+
 // Runs the event loop until `cond` holds, at most `ms` milliseconds.
 template <typename Cond>
 bool spinUntil(Cond cond, int ms = 5000)

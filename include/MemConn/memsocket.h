@@ -31,7 +31,11 @@ struct Conditions;
     errors are QAbstractSocket's, so code written for QTcpSocket needs little
     more than a type swap. Each socket belongs to its thread (QObject rules);
     the two ends may live in different threads and either may be moved while
-    connected. Where MemSocket differs from QLocalSocket, the member says so.
+    connected, also from inside one of its own slots, as Qt allows: what the
+    socket had still to emit for the event that slot serves (the rest of a
+    close, a bytesWritten() count, readyRead() for newer bytes) is emitted in
+    the new thread, and nothing more in the old one. Where MemSocket differs
+    from QLocalSocket, the member says so.
 */
 class MEMCONN_EXPORT MemSocket : public QIODevice
 {
@@ -166,8 +170,14 @@ public:
         peek(), getChar() and readLine() may still serve bytes a peek() left in
         QIODevice's own buffer.)
 
-        The three setters may be called from any thread: a blocking wait in
-        the socket's thread re-reads its deadline at once.
+        The three setters may be called from any thread, to end a blocking
+        wait in the socket's thread: a setter that governs the wait (the read
+        deadline for waitForReadyRead() and waitForDisconnected(), the write
+        deadline for waitForBytesWritten() and waitForConnected()) ends it
+        promptly when the new deadline has passed, also when it is the
+        socket's first deadline; a setter that does not govern it leaves it
+        alone. (Go's net.Conn: "a deadline can be set from another goroutine
+        to unblock a Read or Write".)
     */
     void setDeadline(QDeadlineTimer deadline);
     /*! Sets the read deadline only; see setDeadline(). */
@@ -267,10 +277,17 @@ public:
     qint64 bytesAvailable() const override;
     /*!
         The bytes written that do not count as written yet: those beyond the
-        send window (see setSocketOption()) that the peer's application has
-        not read. memu: every byte it has not read (bytes the peer's QIODevice
-        holds for peek() or a transaction count as read once its application
-        takes them). memb: 0 until the peer falls a send window behind.
+        send window (see setSocketOption()) that the peer has not read. memu:
+        every byte the peer has not read. memb: 0 until the peer falls a send
+        window behind.
+
+        A byte counts as read when it leaves the connection into the peer's
+        QIODevice: through read(), readAll(), readLine(), getChar(), and also
+        peek() and a transaction (QDataStream::startTransaction()), which keep
+        it in QIODevice's own buffer. So a reader in a thread with no event
+        loop releases the writer by reading alone, with no further call, as
+        a kernel socket's writer sees its bytes go once the reader's side has
+        them. bytesWritten() follows through the writer's event loop.
     */
     qint64 bytesToWrite() const override;
     /*! True when a whole line (up to and including '\\n') can be read now. */
