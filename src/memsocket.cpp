@@ -586,9 +586,9 @@ qint64 MemSocket::write(const QByteArray &data)
 {
     if (!d->canWrite())
         return -1;
-    // Share the caller's array; copy only raw or static data the caller may
-    // free (an array with no header; checked with Qt 6.4).
-    return d->written(d->conn->write(d->me, const_cast<QByteArray &>(data).data_ptr().d_ptr()
+    // Share the caller's array; copy raw or static data the caller may free
+    // (an array with no allocation of its own has no capacity).
+    return d->written(d->conn->write(d->me, data.capacity() > 0
                                                 ? QByteArray(data)
                                                 : QByteArray(data.constData(), data.size())));
 }

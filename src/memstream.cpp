@@ -99,7 +99,7 @@ void Stream::setOwnedTail()
     QByteArray &tail = m_chunks.last();
     m_tail = &tail;
     // One byte stays free for the terminating '\0'.
-    m_tailRoom = qMax<qint64>(0, qMin<qint64>(tail.data_ptr().freeSpaceAtEnd() - 1, kChunkLimit - tail.size()));
+    m_tailRoom = qMax<qint64>(0, qMin<qint64>(Bytes::roomAtEnd(tail) - 1, kChunkLimit - tail.size()));
 }
 
 void Stream::appendSlow(const char *data, qint64 size)

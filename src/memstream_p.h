@@ -12,6 +12,8 @@
 // write). The pool holds at most kPoolBytes in kPoolEntries chunks, most
 // recently used first; an idle connection holds no pooled chunk.
 
+#include "membytes_p.h"
+
 #include <QtCore/qbytearray.h>
 #include <QtCore/qvarlengtharray.h>
 
@@ -51,8 +53,7 @@ public:
     {
         if (size <= m_tailRoom) {
             // The common small write: a copy into room the tail chunk has.
-            QByteArray::DataPointer &tail = m_tail->data_ptr();
-            char *end = tail.data() + tail.size;
+            char *end = Bytes::end(*m_tail);
             if (size <= 8) {
                 for (qint64 i = 0; i < size; ++i)
                     end[i] = data[i];
@@ -60,7 +61,7 @@ public:
                 std::memcpy(end, data, size_t(size));
             }
             end[size] = '\0';
-            tail.size += size;
+            Bytes::grow(*m_tail, size);
             m_tailRoom -= size;
             m_queued += size;
             m_unread += size;

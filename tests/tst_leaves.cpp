@@ -1,14 +1,16 @@
 // Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
-// The two leaves of a connection, on their own: Stream (the bytes one end
-// wrote and the other has not taken) and Deadlines (read/write deadlines and
-// one signal per setter call). Built from their sources: no socket, no
-// QObject, no event loop.
+// The leaves of a connection, on their own: Stream (the bytes one end wrote
+// and the other has not taken), the QByteArray representation it writes into
+// (membytes_p.h), Deadlines (read/write deadlines and one signal per setter
+// call) and Shaper (network conditions). Built from their sources: no socket,
+// no QObject, no event loop.
 #include "memconditions_p.h"
 #include "memdeadlines_p.h"
 #include "memstream_p.h"
 
 #include <QtTest/qtest.h>
 
+#include <cstring>
 #include <thread>
 #include <vector>
 
@@ -21,6 +23,7 @@ class tst_Leaves : public QObject
 {
     Q_OBJECT
 private Q_SLOTS:
+    void byteArrayGrowsInPlace();
     void streamKeepsOrderAcrossChunks();
     void streamSharesWhatItCanAndCopiesSmallWrites();
     void streamTakeAllOfOneChunkIsTheWritersArray();
@@ -44,6 +47,46 @@ private Q_SLOTS:
     void shaperReset();
     void conditionsParse();
 };
+
+// membytes_p.h's assumptions about QByteArray's representation, on the Qt
+// this runs on: the room at the end is what append() can use without
+// reallocating, and growing into it is what append() would have made.
+void tst_Leaves::byteArrayGrowsInPlace()
+{
+    QByteArray a;
+    a.reserve(64);
+    a.append("abc");
+    const char *before = a.constData();
+    const qsizetype room = Bytes::roomAtEnd(a);
+    QVERIFY(room >= 5);
+    QVERIFY(room <= a.capacity() - a.size());
+    std::memcpy(Bytes::end(a), "defg", 5);   // with the terminating '\0'
+    Bytes::grow(a, 4);
+    QCOMPARE(a, QByteArray("abcdefg"));
+    QCOMPARE(a.size(), 7);
+    QCOMPARE(a.constData()[a.size()], '\0');
+    QCOMPARE(a.constData(), before);           // no reallocation
+    QCOMPARE(Bytes::roomAtEnd(a), room - 4);
+    // The array stays an ordinary QByteArray: appends, copies and
+    // comparisons see the grown size.
+    const QByteArray copy = a;
+    a.append('h');
+    QCOMPARE(copy, QByteArray("abcdefg"));
+    QCOMPARE(a, QByteArray("abcdefgh"));
+    // After a removal from the front the room at the end is what is left
+    // behind the data, not the capacity minus the size.
+    QByteArray b(100, 'x');
+    b.reserve(200);
+    b.remove(0, 50);
+    const qsizetype left = Bytes::roomAtEnd(b) - 1;   // one byte for the '\0'
+    QVERIFY(left >= 0);
+    QVERIFY(left < b.capacity() - b.size());
+    std::memset(Bytes::end(b), 'y', size_t(left));
+    Bytes::end(b)[left] = '\0';
+    Bytes::grow(b, left);
+    QCOMPARE(b.size(), 50 + left);
+    QCOMPARE(b.count('y'), left);
+}
 
 void tst_Leaves::streamKeepsOrderAcrossChunks()
 {
