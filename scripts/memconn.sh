@@ -10,8 +10,11 @@
 #   scripts/memconn.sh clang   everything built with Clang, every warning an error, then the suite
 #   scripts/memconn.sh deb     the Debian packages: built with CPack, checked by lintian, extracted
 #                              into a scratch root that a consumer then builds and runs against
-#   scripts/memconn.sh ci      the REUSE licensing check, sanitize, clang, deb, fuzz, then test:
-#                              what .ci/run does
+#   scripts/memconn.sh qt68    the whole suite and the quick benchmark on Qt 6.8 LTS, in a
+#                              Debian 13 root made by mmdebstrap and cached outside the
+#                              repository (MEMCONN_QT68_ROOT, default /var/cache/memconn/trixie)
+#   scripts/memconn.sh ci      the REUSE licensing check, sanitize, clang, deb, fuzz, qt68,
+#                              then test: what .ci/run does
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,18 +28,27 @@ packages=(cmake ninja-build g++ clang libclang-rt-14-dev qt6-base-dev qt6-declar
           qt6-httpserver-dev qt6-websockets-dev doxygen)
 
 usage() {
-    echo "usage: $0 bench|test|sanitize|fuzz|clang|deb|ci [runner arguments for bench]" >&2
+    echo "usage: $0 bench|test|sanitize|fuzz|clang|deb|qt68|ci [runner arguments for bench]" >&2
     exit 2
 }
 case "$job" in
-    bench|test|sanitize|fuzz|clang|deb|ci) ;;
+    bench|test|sanitize|fuzz|clang|deb|qt68|ci) ;;
     *) usage ;;   # before anything is installed
 esac
 # CI also checks the licensing of every file (REUSE) and builds the Debian packages.
 case "$job" in
-    ci) packages+=(reuse lintian dpkg-dev file) ;;
+    ci) packages+=(reuse lintian dpkg-dev file mmdebstrap) ;;
     deb) packages+=(lintian dpkg-dev file) ;;
+    qt68) packages=(mmdebstrap) ;;
 esac
+# What the Debian 13 root holds: Qt 6.8 LTS with every module the full build
+# uses, and the tools the package tests call.
+qt68_packages=(cmake ninja-build g++ make pkgconf qt6-base-dev qt6-declarative-dev
+               qml6-module-qttest qml6-module-qtqml qml6-module-qtqml-models
+               qml6-module-qtquick qml6-module-qtquick-controls qml6-module-qtquick-layouts
+               qml6-module-qtquick-templates qml6-module-qtquick-window
+               qml6-module-qtqml-workerscript qt6-remoteobjects-dev qt6-httpserver-dev
+               qt6-websockets-dev doxygen)
 
 install_missing() {
     local missing=()
@@ -115,6 +127,62 @@ fuzz() {
         -rss_limit_mb=4096 -print_final_stats=1 build-fuzz/corpus fuzz/corpus 2>&1 | tail -n 12
 }
 
+# Prints how long the step named by $1 took, running the rest of the arguments.
+timed() {
+    local what=$1 start=$SECONDS
+    shift
+    "$@"
+    echo "memconn: $what took $((SECONDS - start)) s"
+}
+
+qt68_root() {
+    local root=$1 wanted
+    wanted=$(printf '%s\n' "${qt68_packages[@]}" | sort)
+    if [ -x "$root/usr/bin/cmake" ] && [ "$(cat "$root.packages" 2>/dev/null)" = "$wanted" ]; then
+        echo "memconn: reusing the Debian 13 root $root"
+        return
+    fi
+    echo "memconn: making the Debian 13 root $root (mmdebstrap)"
+    rm -rf "$root" "$root.packages"
+    mkdir -p "$(dirname "$root")"
+    local mirror
+    mirror=$(sed -n 's/^URIs: *\(http[^ ]*debian\)$/\1/p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n 1)
+    mmdebstrap --quiet --variant=apt --include="$(IFS=,; echo "${qt68_packages[*]}")" \
+        trixie "$root" "${mirror:-http://deb.debian.org/debian}"
+    echo "$wanted" > "$root.packages"
+}
+
+# Runs a command as root inside the Debian 13 root with this source tree at
+# /src (read-only), /proc and /dev: all in a private mount namespace, so that
+# nothing stays mounted when it ends, whatever happens.
+in_qt68_root() {
+    local root=$1
+    shift
+    mkdir -p "$root/src" "$root/build"
+    unshare --mount --propagation private -- bash -euo pipefail -c '
+        root=$1; src=$2; shift 2
+        mount --bind "$src" "$root/src"
+        mount -o remount,bind,ro "$root/src"
+        mount -t proc proc "$root/proc"
+        mount --rbind /dev "$root/dev"
+        mount -t tmpfs tmpfs "$root/tmp"
+        exec chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 "$@"
+    ' bash "$root" "$PWD" "$@"
+}
+
+qt68() {
+    local root=${MEMCONN_QT68_ROOT:-/var/cache/memconn/trixie}
+    timed "the Debian 13 root" qt68_root "$root"
+    in_qt68_root "$root" sh -c 'echo "memconn: $(qmake6 -query QT_VERSION | sed "s/^/Qt /") in $(. /etc/os-release; echo "$PRETTY_NAME")"'
+    # The build tree stays in the root, so a second run builds only what changed.
+    timed "the Qt 6.8 build" in_qt68_root "$root" sh -c \
+        'cmake -S /src -B /build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/build/configure.log 2>&1 \
+             || { cat /build/configure.log; exit 1; }; cmake --build /build -j2'
+    timed "the Qt 6.8 test suite" in_qt68_root "$root" ctest --test-dir /build --output-on-failure -j2
+    timed "the Qt 6.8 quick benchmark" in_qt68_root "$root" /build/benchmarks/bench_memconn --out /tmp/bench \
+        -minimumtotal 1 -maxwarmupms 0
+}
+
 install_missing
 case "$job" in
     sanitize)
@@ -129,12 +197,16 @@ case "$job" in
     deb)
         deb
         ;;
+    qt68)
+        qt68
+        ;;
     ci)
         reuse lint
         sanitize
         clang_build
         deb
         fuzz
+        qt68
         configure_and_build
         ctest --test-dir "$build" --output-on-failure -j2
         ;;

@@ -16,6 +16,15 @@
 #include <QtWebSockets/qwebsocket.h>
 #include <QtWebSockets/qwebsocketserver.h>
 
+
+// Route handlers take the responder as QHttpServerResponder && up to Qt 6.4
+// and as QHttpServerResponder & from Qt 6.5 on (built here with 6.4 and 6.8).
+#if QT_VERSION >= QT_VERSION_CHECK(6, 5, 0)
+using Responder = QHttpServerResponder &;
+#else
+using Responder = QHttpServerResponder &&;
+#endif
+
 namespace {
 
 // Every Qt warning while a test runs; a test that expects none checks it.
@@ -169,7 +178,7 @@ struct HttpApp
             ++served;
             return request.body();
         });
-        http.route(QStringLiteral("/stream"), [this](const QHttpServerRequest &, QHttpServerResponder &&responder) {
+        http.route(QStringLiteral("/stream"), [this](const QHttpServerRequest &, Responder responder) {
             ++served;
             auto *body = new QBuffer;
             body->setData(big);
@@ -418,7 +427,7 @@ void tst_HttpServer::webSocketUpgradeThroughHttpServer()
     QVERIFY(app.listen(0));
     // QHttpServer 6.4 upgrades a request only if a route handles it without
     // writing a response (the responder form, answering nothing).
-    app.http.route(QStringLiteral("/ws"), [](const QHttpServerRequest &, QHttpServerResponder &&) {});
+    app.http.route(QStringLiteral("/ws"), [](const QHttpServerRequest &, Responder) {});
     std::unique_ptr<QWebSocket> accepted;
     connect(&app.http, &QAbstractHttpServer::newWebSocketConnection, this,
             [&] { accepted = app.http.nextPendingWebSocketConnection(); });

@@ -22,6 +22,14 @@
 
 #include <memory>
 
+// Route handlers take the responder as QHttpServerResponder && up to Qt 6.4
+// and as QHttpServerResponder & from Qt 6.5 on (built here with 6.4 and 6.8).
+#if QT_VERSION >= QT_VERSION_CHECK(6, 5, 0)
+using Responder = QHttpServerResponder &;
+#else
+using Responder = QHttpServerResponder &&;
+#endif
+
 int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
@@ -33,7 +41,7 @@ int main(int argc, char **argv)
     QHttpServer http;
     http.route(QStringLiteral("/hello"), [] { return QStringLiteral("hello from QHttpServer"); });
     // QHttpServer 6.4 upgrades a request that a route handles without answering.
-    http.route(QStringLiteral("/ws"), [](const QHttpServerRequest &, QHttpServerResponder &&) {});
+    http.route(QStringLiteral("/ws"), [](const QHttpServerRequest &, Responder) {});
     std::vector<std::unique_ptr<QWebSocket>> sockets;
     QObject::connect(&http, &QAbstractHttpServer::newWebSocketConnection, &http, [&] {
         while (http.hasPendingWebSocketConnections()) {

@@ -79,26 +79,36 @@ void QmlMemSocket::attach()
 }
 
 namespace {
-// Opens its parent's pending connection when it is itself deleted later: the
-// open then follows Qt's rules for deferred deletion, in the same pass as a
-// destroy() of the socket, and behind it (it is posted with a low priority).
+// Opens its parent's pending connection through deferred deletion, so that
+// the open follows Qt's rules for it (not inside a nested loop that a
+// deferred delete must wait out) and comes behind a destroy() of the socket
+// in the same turn: the first Opener's deletion makes a second one, whose
+// deletion opens; a destroy() posted meanwhile is ahead of it, and deletes
+// the socket with the second Opener and its pending event. (Qt 6.4 let us
+// post one QDeferredDeleteEvent with a low priority instead; Qt 6.8 made that
+// class private.)
 class Opener : public QObject
 {
 public:
-    explicit Opener(QmlMemSocket *socket) : QObject(socket), m_socket(socket) {}
+    Opener(QmlMemSocket *socket, bool last) : QObject(socket), m_socket(socket), m_last(last) {}
     bool event(QEvent *event) override
     {
         if (event->type() == QEvent::DeferredDelete) {
-            const QPointer<QObject> alive(this);
-            m_socket->openPending();
-            if (!alive)   // a handler destroyed the socket, and this with it
-                return true;
+            if (!m_last) {
+                (new Opener(m_socket, true))->deleteLater();
+            } else {
+                const QPointer<QObject> alive(this);
+                m_socket->openPending();
+                if (!alive)   // a handler destroyed the socket, and this with it
+                    return true;
+            }
         }
         return QObject::event(event);
     }
 
 private:
     QmlMemSocket *m_socket;
+    bool m_last;
 };
 } // namespace
 
@@ -123,7 +133,7 @@ void QmlMemSocket::componentComplete()
 void QmlMemSocket::postOpen()
 {
     if (m_openPending)
-        QCoreApplication::postEvent(new Opener(this), new QDeferredDeleteEvent, Qt::LowEventPriority);
+        (new Opener(this, false))->deleteLater();
 }
 
 void QmlMemSocket::openPending()
