@@ -24,6 +24,12 @@ using Responder = QHttpServerResponder &;
 #else
 using Responder = QHttpServerResponder &&;
 #endif
+// From Qt 6.8 on, QHttpServer upgrades a request to a WebSocket only when a
+// verifier accepts it; before, when a route handles it without answering.
+#if QT_VERSION >= QT_VERSION_CHECK(6, 8, 0)
+#include <QtHttpServer/qhttpserverwebsocketupgraderesponse.h>
+#define MEMCONN_HTTP_UPGRADE_VERIFIER 1
+#endif
 
 namespace {
 
@@ -425,9 +431,17 @@ void tst_HttpServer::webSocketUpgradeThroughHttpServer()
 {
     HttpApp app;
     QVERIFY(app.listen(0));
-    // QHttpServer 6.4 upgrades a request only if a route handles it without
-    // writing a response (the responder form, answering nothing).
+    // QHttpServer up to 6.7 upgrades a request only if a route handles it
+    // without writing a response (the responder form, answering nothing);
+    // from 6.8 on, only if a verifier accepts it.
     app.http.route(QStringLiteral("/ws"), [](const QHttpServerRequest &, Responder) {});
+#ifdef MEMCONN_HTTP_UPGRADE_VERIFIER
+    app.http.addWebSocketUpgradeVerifier(&app.http, [](const QHttpServerRequest &request) {
+        return request.url().path() == QLatin1String("/ws")
+            ? QHttpServerWebSocketUpgradeResponse::accept()
+            : QHttpServerWebSocketUpgradeResponse::passToNext();
+    });
+#endif
     std::unique_ptr<QWebSocket> accepted;
     connect(&app.http, &QAbstractHttpServer::newWebSocketConnection, this,
             [&] { accepted = app.http.nextPendingWebSocketConnection(); });

@@ -29,6 +29,12 @@ using Responder = QHttpServerResponder &;
 #else
 using Responder = QHttpServerResponder &&;
 #endif
+// From Qt 6.8 on, QHttpServer upgrades a request to a WebSocket only when a
+// verifier accepts it; before, when a route handles it without answering.
+#if QT_VERSION >= QT_VERSION_CHECK(6, 8, 0)
+#include <QtHttpServer/qhttpserverwebsocketupgraderesponse.h>
+#define MEMCONN_HTTP_UPGRADE_VERIFIER 1
+#endif
 
 int main(int argc, char **argv)
 {
@@ -40,8 +46,16 @@ int main(int argc, char **argv)
     // The application: one HTTP route, one WebSocket route that shouts back.
     QHttpServer http;
     http.route(QStringLiteral("/hello"), [] { return QStringLiteral("hello from QHttpServer"); });
-    // QHttpServer 6.4 upgrades a request that a route handles without answering.
+    // QHttpServer up to 6.7 upgrades a request that a route handles without
+    // answering; from 6.8 on, one that a verifier accepts.
     http.route(QStringLiteral("/ws"), [](const QHttpServerRequest &, Responder) {});
+#ifdef MEMCONN_HTTP_UPGRADE_VERIFIER
+    http.addWebSocketUpgradeVerifier(&http, [](const QHttpServerRequest &request) {
+        return request.url().path() == QLatin1String("/ws")
+            ? QHttpServerWebSocketUpgradeResponse::accept()
+            : QHttpServerWebSocketUpgradeResponse::passToNext();
+    });
+#endif
     std::vector<std::unique_ptr<QWebSocket>> sockets;
     QObject::connect(&http, &QAbstractHttpServer::newWebSocketConnection, &http, [&] {
         while (http.hasPendingWebSocketConnections()) {
