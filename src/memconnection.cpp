@@ -628,8 +628,12 @@ Connection::WaitOutcome Connection::wait(EndIndex me, WaitFor what, QDeadlineTim
             if (mine.pending & NotifyData) {
                 mine.pending &= ~unsigned(NotifyData);
                 const qint64 readable = readableWhenAnnounced(me);
-                announceRest(me);
-                return {WaitResult::Ready, 0, readable};
+                // A notice whose bytes a read took already announces nothing:
+                // wait on for new bytes, as QAbstractSocket does.
+                if (readable > 0 || inbound) {
+                    announceRest(me);
+                    return {WaitResult::Ready, 0, readable};
+                }
             }
             if (peerGone) {
                 mine.pending &= ~unsigned(NotifyPeerClosed);

@@ -65,6 +65,11 @@ public:
     bool handOff();
     void postHandOff();
     bool syncWritten();
+    void pull();
+    qint64 held() const { return incoming.size() - incomingAt; }
+    qint64 fromConnection() const;
+    qint64 readable() const;
+    qint64 take(char *data, qint64 maxSize, bool line);   // from `incoming`
     bool emitReadyRead();
     void innerDisconnected();
     void finish(bool abort);
@@ -73,8 +78,11 @@ public:
 
     MemTcpSocket *q;
     QPointer<MemSocket> inner;    // a child; kept after a close for unread input
-    QByteArray outgoing;          // written, not yet handed to the connection
+    QByteArray outgoing;          // written while connecting, handed over once connected
+    QByteArray incoming;          // taken from the connection; read from incomingAt on
+    qsizetype incomingAt = 0;
     qint64 handed = 0;            // bytes handed to `inner` on this connection
+    qint64 unsettled = 0;         // of those, handed since the last event-loop turn
     qint64 reported = 0;          // of those, reported in bytesWritten()
     quint64 attempt = 0;          // connectToHost() calls; stale queued work checks it
     bool buffered = true;
@@ -159,8 +167,10 @@ void MemTcpSocketPrivate::attachInner(MemSocket *socket)
     handed = reported = 0;
     auto *q = this->q;
     QObject::connect(socket, &QIODevice::readyRead, q, [this] {
-        if (announced)
+        if (announced) {
+            pull();
             emitReadyRead();
+        }
     });
     QObject::connect(socket, &QIODevice::bytesWritten, q, [this] { syncWritten(); });
     QObject::connect(socket, &MemSocket::connected, q, [this] {
@@ -208,7 +218,8 @@ void MemTcpSocketPrivate::announce(quint64 forAttempt)
         q->disconnectFromHost();
         return;
     }
-    if (inner->bytesAvailable() > 0 && !emitReadyRead())
+    pull();
+    if (readable() > 0 && !emitReadyRead())
         return;
     if (guard && forAttempt == attempt && inner && inner->state() == S::UnconnectedState)
         innerDisconnected();   // the peer left before we were told we connected
@@ -288,7 +299,9 @@ bool MemTcpSocketPrivate::syncWritten()
 {
     if (!inner || !announced)
         return true;
-    const qint64 written = handed - inner->bytesToWrite();
+    // Bytes handed since the last turn count as written on the next one, as
+    // QAbstractSocket writes its buffer to the kernel from the event loop.
+    const qint64 written = handed - qMax(unsettled, inner->bytesToWrite());
     if (written <= reported)
         return true;
     const qint64 delta = written - reported;
@@ -319,21 +332,83 @@ void MemTcpSocketPrivate::postHandOff()
         Qt::QueuedConnection);
 }
 
-// QAbstractSocketPrivate::writeToSocket(): the buffered bytes go to the
-// connection, bytesWritten() follows, and a pending close completes.
+// QAbstractSocketPrivate::writeToSocket() on the event loop's turn: what
+// was written while connecting goes to the connection, what was written
+// since the last turn counts as written, bytesWritten() follows, and a
+// pending close completes. True when there was anything to settle.
 bool MemTcpSocketPrivate::handOff()
 {
     const S::SocketState s = q->state();
-    if (outgoing.isEmpty() || !inner || !announced || (s != S::ConnectedState && s != S::ClosingState))
+    if (!inner || !announced || (s != S::ConnectedState && s != S::ClosingState))
         return false;
-    const QByteArray bytes = std::exchange(outgoing, QByteArray());
-    handed += bytes.size();
-    inner->write(bytes);   // never refused for size; a gone peer drops them, as a reset TCP peer does
+    if (!outgoing.isEmpty()) {
+        const QByteArray bytes = std::exchange(outgoing, QByteArray());
+        handed += bytes.size();
+        unsettled += bytes.size();
+        inner->write(bytes);   // never refused for size; a gone peer drops them, as a reset TCP peer does
+    }
+    if (std::exchange(unsettled, 0) == 0)
+        return false;
     if (!syncWritten())
         return true;
-    if (q->state() == S::ClosingState && outgoing.isEmpty())
+    if (q->state() == S::ClosingState && outgoing.isEmpty() && unsettled == 0)
         finish(false);
     return true;
+}
+
+// QAbstractSocket reads what the kernel has into its read buffer before it
+// emits readyRead() (up to readBufferSize()): so do we, and the bytes count
+// as read for the writer (memu), as a kernel's socket counts them.
+void MemTcpSocketPrivate::pull()
+{
+    if (!inner || (q->openMode() & QIODevice::ReadOnly) == 0)
+        return;
+    const qint64 room = fromConnection();
+    if (room <= 0)
+        return;
+    if (incomingAt == incoming.size()) {
+        incoming = inner->read(room);   // no copy
+        incomingAt = 0;
+    } else {
+        incoming += inner->read(room);
+    }
+}
+
+// What may still come from the connection: readBufferSize() bounds the
+// read buffer, QIODevice's and ours together.
+qint64 MemTcpSocketPrivate::fromConnection() const
+{
+    if (!inner || (q->openMode() & QIODevice::ReadOnly) == 0)
+        return 0;   // closed or write-only: nothing to read, as QAbstractSocket
+    const qint64 available = inner->bytesAvailable();
+    if (readBufferSize <= 0)
+        return available;
+    return qBound<qint64>(0, readBufferSize - q->QIODevice::bytesAvailable() - held(), available);
+}
+
+qint64 MemTcpSocketPrivate::readable() const
+{
+    if ((q->openMode() & QIODevice::ReadOnly) == 0)
+        return 0;
+    return held() + fromConnection();
+}
+
+qint64 MemTcpSocketPrivate::take(char *data, qint64 maxSize, bool line)
+{
+    qint64 n = qMin<qint64>(maxSize, held());
+    if (line) {
+        const qsizetype newline = incoming.indexOf('\n', incomingAt);
+        if (newline >= 0)
+            n = qMin<qint64>(n, newline + 1 - incomingAt);
+    }
+    if (data)
+        memcpy(data, incoming.constData() + incomingAt, size_t(n));
+    incomingAt += n;
+    if (incomingAt == incoming.size()) {
+        incoming.clear();
+        incomingAt = 0;
+    }
+    return n;
 }
 
 // The peer closed (or a network condition reset the connection).
@@ -374,6 +449,7 @@ void MemTcpSocketPrivate::finish(bool abort)
     ++attempt;
     pendingClose = false;
     outgoing.clear();
+    handed = reported = unsettled = 0;   // nothing is left to write (bytesToWrite() 0)
     if (inner) {
         QObject::disconnect(inner, nullptr, q, nullptr);
         if (abort || !announced)
@@ -484,6 +560,8 @@ void MemTcpSocket::connectToHost(const QString &hostName, quint16 port, OpenMode
     d->announced = false;
     d->pendingClose = false;
     d->outgoing.clear();
+    d->incoming.clear();
+    d->incomingAt = 0;
     Access::setLocal(this, QHostAddress(), 0);
     Access::setPeer(this, QHostAddress(), 0, hostName);
     d->setError(UnknownSocketError, QString());
@@ -518,8 +596,8 @@ void MemTcpSocket::disconnectFromHost()
         if (!guard || a != d->attempt || state() != ClosingState)
             return;
     }
-    if (!d->outgoing.isEmpty()) {
-        d->postHandOff();   // Closing until the bytes are handed over
+    if (!d->outgoing.isEmpty() || d->unsettled > 0) {
+        d->postHandOff();   // Closing until the bytes count as written, on the next turn
         return;
     }
     d->finish(false);
@@ -531,6 +609,8 @@ void MemTcpSocket::close()
     // sign of an abort a subclass can see (QAbstractSocket's abortCalled is private).
     const bool aborting = writeChannelCount() == 0 && openMode() != NotOpen;
     QIODevice::close();
+    d->incoming.clear();   // close() drops unread input, as QAbstractSocket::close() does
+    d->incomingAt = 0;
     if (state() == UnconnectedState)
         return;
     if (aborting)
@@ -546,7 +626,7 @@ bool MemTcpSocket::flush()
 
 qint64 MemTcpSocket::bytesAvailable() const
 {
-    return QIODevice::bytesAvailable() + (d->inner ? d->inner->bytesAvailable() : 0);
+    return QIODevice::bytesAvailable() + d->readable();
 }
 
 qint64 MemTcpSocket::bytesToWrite() const
@@ -556,7 +636,8 @@ qint64 MemTcpSocket::bytesToWrite() const
 
 bool MemTcpSocket::canReadLine() const
 {
-    return QIODevice::canReadLine() || (d->inner && d->inner->canReadLine());
+    return QIODevice::canReadLine() || d->incoming.indexOf('\n', d->incomingAt) >= 0
+        || (d->fromConnection() > 0 && d->inner->canReadLine());
 }
 
 void MemTcpSocket::setReadBufferSize(qint64 size)
@@ -696,8 +777,10 @@ bool MemTcpSocket::waitForDisconnected(int msecs)
 
 qint64 MemTcpSocket::readData(char *data, qint64 maxSize)
 {
+    if (d->held() > 0)
+        return d->take(data, maxSize, false);
     if (d->inner) {
-        const qint64 n = d->inner->read(data, maxSize);
+        const qint64 n = d->inner->read(data, qMin(maxSize, d->fromConnection()));
         if (n > 0)
             return n;
     }
@@ -706,8 +789,10 @@ qint64 MemTcpSocket::readData(char *data, qint64 maxSize)
 
 qint64 MemTcpSocket::readLineData(char *data, qint64 maxlen)
 {
+    if (d->held() > 0)
+        return d->take(data, maxlen, true);
     if (d->inner) {
-        const QByteArray ahead = d->inner->peek(qMin(maxlen, d->inner->bytesAvailable()));
+        const QByteArray ahead = d->inner->peek(qMin(maxlen, d->fromConnection()));
         const qsizetype newline = ahead.indexOf('\n');
         const qint64 n = newline < 0 ? ahead.size() : newline + 1;
         if (n > 0)
@@ -718,8 +803,10 @@ qint64 MemTcpSocket::readLineData(char *data, qint64 maxlen)
 
 qint64 MemTcpSocket::skipData(qint64 maxSize)
 {
+    if (d->held() > 0)
+        return d->take(nullptr, maxSize, false);
     if (d->inner) {
-        const qint64 n = d->inner->skip(maxSize);
+        const qint64 n = d->inner->skip(qMin(maxSize, d->fromConnection()));
         if (n > 0)
             return n;
     }
@@ -732,7 +819,17 @@ qint64 MemTcpSocket::writeData(const char *data, qint64 size)
         d->setError(UnknownSocketError, QStringLiteral("Socket is not connected"));
         return -1;
     }
-    d->outgoing.append(data, size);
+    if (d->inner && d->announced && (state() == ConnectedState || state() == ClosingState)) {
+        // Handed to the connection now, so that nothing waits for a turn of
+        // an event loop that may never come (a flush() through a base
+        // pointer, a thread with no event loop, a delete); it counts as
+        // written on the next turn, as QTcpSocket's kernel write does.
+        d->inner->write(data, size);
+        d->handed += size;
+        d->unsettled += size;
+    } else {
+        d->outgoing.append(data, size);   // connecting: handed over once connected
+    }
     if (d->announced && (state() == ConnectedState || state() == ClosingState))
         d->postHandOff();
     return size;

@@ -44,6 +44,8 @@ private Q_SLOTS:
     void writeHandsOverAtOnceAndReadyReadIsCoalesced();
     void bytesArriveCompleteInOrderOnce();
     void memuAccounting();
+    void waitForReadyReadWaitsPastBytesAReadTook_data();
+    void waitForReadyReadWaitsPastBytesAReadTook();
     void memuBytesCountAsReadWhenTheReaderTakesThem();
     void membAccounting();
     void zeroLengthWrite();
@@ -672,4 +674,39 @@ void tst_MemSocket::createPairIsConnected()
 }
 
 QTEST_GUILESS_MAIN(tst_MemSocket)
+// memsocket.h, waitForReadyRead(): a read that took bytes before they were
+// announced leaves nothing for a wait to announce; the wait waits for bytes
+// that come after them (a blocking HTTP client reading a response written in
+// two parts hit the stale notice: true, with no readyRead() and nothing new).
+void tst_MemSocket::waitForReadyReadWaitsPastBytesAReadTook_data()
+{
+    QTest::addColumn<QString>("prefix");
+    QTest::newRow("memu") << QString();
+    QTest::newRow("memb") << QStringLiteral("memb:");
+}
+
+void tst_MemSocket::waitForReadyReadWaitsPastBytesAReadTook()
+{
+    QFETCH(QString, prefix);
+    ConnectedPair f(QString(), prefix);
+    QVERIFY(f.peer);
+    MemSocket *writer = f.peer.get();
+    PeerThread peer(writer);
+    peer.run([&] { writer->write("one"); });
+    QVERIFY(f.client->waitForReadyRead(2000));
+    peer.run([&] { writer->write("two"); });   // its notice is raised now
+    QCOMPARE(f.client->readAll(), QByteArray("onetwo"));   // and its bytes taken
+    QSignalSpy readyRead(f.client.get(), &QIODevice::readyRead);
+    QElapsedTimer waited;
+    waited.start();
+    QVERIFY(!f.client->waitForReadyRead(150));
+    QVERIFY2(waited.elapsed() >= 140, qPrintable(QString::number(waited.elapsed())));
+    QCOMPARE(f.client->error(), QAbstractSocket::SocketTimeoutError);
+    QCOMPARE(readyRead.size(), 0);
+    peer.run([&] { writer->write("three"); });
+    QVERIFY(f.client->waitForReadyRead(2000));
+    QCOMPARE(readyRead.size(), 1);
+    QCOMPARE(f.client->readAll(), QByteArray("three"));
+}
+
 #include "tst_memsocket.moc"

@@ -229,7 +229,9 @@ public:
         Blocks until new bytes arrive, bytes not yet announced by readyRead()
         (Qt's rule), and returns true; readyRead() is emitted first unless
         this is called from inside a readyRead() slot (QIODevice never emits
-        it recursively). Returns false when the peer has gone (the socket then
+        it recursively). Bytes a read took before they were announced count as
+        announced: the wait is for bytes that come after them. Returns false
+        when the peer has gone (the socket then
         becomes unconnected), at the timeout, or at the read deadline.
         A wait that only a peer living in the calling thread could end returns
         false at once (SocketTimeoutError, the reason in errorString()): that

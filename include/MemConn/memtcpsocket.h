@@ -73,17 +73,30 @@ public:
     void close() override;
 
     /*!
-        Hands the bytes written since the last event-loop turn to the
-        connection now and returns true if there were any (bytesWritten()
-        follows as MemConn counts them written). QAbstractSocket::flush() is
-        not virtual: called through a QAbstractSocket* or QTcpSocket* it
-        returns false and the bytes go on the next event-loop turn.
+        Settles the accounting of the bytes written since the last
+        event-loop turn at once, as QTcpSocket's flush() writes its buffer to
+        the kernel: they count as written (memb within its send window) and
+        bytesWritten() follows. Returns true if there were any. The bytes
+        themselves reached the connection in write(), so
+        QAbstractSocket::flush(), which is not virtual and returns false when
+        called through a QAbstractSocket* or QTcpSocket*, loses nothing: a
+        peer's blocking read sees them, and a delete in a thread with no
+        event loop keeps them.
     */
     bool flush();
 
-    /*! Bytes readable now without waiting, as QTcpSocket counts them (its read buffer included). */
+    /*!
+        Bytes readable now without waiting, as QTcpSocket counts them: its
+        read buffer (at most readBufferSize()) and what the connection holds.
+        Bytes enter the read buffer before readyRead(), as a kernel socket's
+        do, so on memu they count as read for the peer's writer then.
+    */
     qint64 bytesAvailable() const override;
-    /*! Bytes written and not yet counted as written: the write buffer not yet handed over, plus what the connection holds beyond the send window. */
+    /*!
+        Bytes written and not yet counted as written: those written since the
+        last event-loop turn (or flush()), those written while connecting,
+        plus memb's bytes beyond the send window and memu's unread bytes.
+    */
     qint64 bytesToWrite() const override;
     /*! True when a whole line (up to and including '\\n') can be read now. */
     bool canReadLine() const override;
