@@ -535,8 +535,15 @@ qint64 Connection::sendWindow(EndIndex from)
 void Connection::setReadLimit(EndIndex to, qint64 limit)
 {
     std::lock_guard lock(m_mutex);
+    const qint64 before = visible(to);
     m_end[to].readLimit = limit;
     m_end[to].readWindow = limit;
+    // A raised limit that lets bytes through announces them, as
+    // QAbstractSocket re-enables its read notifier.
+    if (visible(to) > before) {
+        notify(to, NotifyData);
+        wake();
+    }
 }
 
 // ---------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 // qtcpserver.cpp setSocketDescriptor(), QNativeSocketEngine::initialize()).
 #include "memtcpserver.h"
 
+#include "memaddress_p.h"
 #include "memserver.h"
 #include "memserver_p.h"
 #include "memsocket.h"
@@ -269,13 +270,20 @@ QHostAddress MemTcpServer::serverAddress() const
     return d->inner ? d->address : QHostAddress();
 }
 
+// QTcpServer::waitForNewConnection() is not virtual: called through a base
+// pointer it times out on the placeholder engine, and QTcpServer records
+// that; it shows here as it would on a QTcpServer.
 QAbstractSocket::SocketError MemTcpServer::serverError() const
 {
+    if (d->error == QAbstractSocket::UnknownSocketError)
+        return QTcpServer::serverError();
     return d->error;
 }
 
 QString MemTcpServer::errorString() const
 {
+    if (d->error == QAbstractSocket::UnknownSocketError)
+        return QTcpServer::errorString();
     return d->errorString;
 }
 
@@ -288,7 +296,18 @@ bool MemTcpServer::waitForNewConnection(int msec, bool *timedOut)
     if (!d->queue.isEmpty())
         return true;
     d->syncMaxPending();
-    return d->inner->waitForNewConnection(msec, timedOut);
+    bool expired = false;
+    if (d->inner->waitForNewConnection(msec, &expired))
+        return true;
+    if (timedOut)
+        *timedOut = expired;
+    if (expired) {
+        // QTcpServer reports its socket engine's timeout as the server's error.
+        using MemConnPrivate::Failure;
+        d->error = MemConnPrivate::code(Failure::TimedOut);
+        d->errorString = MemConnPrivate::describe(Failure::TimedOut, d->inner->serverName());
+    }
+    return false;
 }
 
 void MemTcpServer::pauseAccepting()

@@ -167,10 +167,14 @@ void MemTcpSocketPrivate::attachInner(MemSocket *socket)
     handed = reported = 0;
     auto *q = this->q;
     QObject::connect(socket, &QIODevice::readyRead, q, [this] {
-        if (announced) {
-            pull();
-            emitReadyRead();
+        if (!announced)
+            return;
+        if ((this->q->openMode() & QIODevice::ReadOnly) == 0) {
+            this->inner->skip(this->inner->bytesAvailable());   // discarded, as QAbstractSocket does
+            return;
         }
+        pull();
+        emitReadyRead();
     });
     QObject::connect(socket, &QIODevice::bytesWritten, q, [this] { syncWritten(); });
     QObject::connect(socket, &MemSocket::connected, q, [this] {

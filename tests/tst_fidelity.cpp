@@ -351,6 +351,29 @@ struct ReadBufferSize
     }
 };
 
+// A reader that does not read until the limit rises: raising it announces
+// the bytes it lets through (readyRead() from the event loop).
+struct RaisingReadBufferSize
+{
+    template <typename K>
+    static QStringList run()
+    {
+        Pair<K> p;
+        QStringList log;
+        p.client.setReadBufferSize(4);
+        int readyReads = 0;
+        QObject::connect(&p.client, &QIODevice::readyRead, &p.client, [&] { ++readyReads; });
+        p.peer->write("0123456789");
+        log << QStringLiteral("first readyRead %1").arg(spinUntil([&] { return readyReads > 0; }));
+        log << QStringLiteral("available %1").arg(p.client.bytesAvailable() <= 4);
+        readyReads = 0;
+        p.client.setReadBufferSize(0);
+        log << QStringLiteral("readyRead after raising %1").arg(spinUntil([&] { return readyReads > 0; }, 2000));
+        log << QString::fromLatin1(p.client.readAll());
+        return log;
+    }
+};
+
 struct ManyClients
 {
     template <typename K>
@@ -581,6 +604,8 @@ private Q_SLOTS:
     void closeFromEitherSide();
     void readBufferSize_data() { networkRows(); }
     void readBufferSize() { compareWithQt<ReadBufferSize>(); }
+    void raisingReadBufferSize_data() { networkRows(); }
+    void raisingReadBufferSize() { compareWithQt<RaisingReadBufferSize>(); }
     void manyClients_data() { networkRows(); }
     void manyClients() { compareWithQt<ManyClients>(); }
     void maxPendingZero_data() { networkRows(); }

@@ -64,6 +64,7 @@ struct Side
     std::function<QTcpSocket *()> makeSocket;
     std::function<bool(QTcpSocket *)> flush;     // through the most derived type
     std::function<QAbstractSocket::SocketError(QTcpServer *)> serverError;   // the same
+    std::function<bool(QTcpServer *, int, bool *)> waitForNewConnection;       // the same
 };
 
 Side realSide()
@@ -74,7 +75,8 @@ Side realSide()
             [](QTcpServer *s) { return s->serverPort(); },
             [] { return new QTcpSocket; },
             [](QTcpSocket *s) { return s->flush(); },
-            [](QTcpServer *s) { return s->serverError(); }};
+            [](QTcpServer *s) { return s->serverError(); },
+            [](QTcpServer *s, int ms, bool *timedOut) { return s->waitForNewConnection(ms, timedOut); }};
 }
 
 // MemTcpSocket on memb (buffered, the default) or on memu.
@@ -90,7 +92,10 @@ Side memSide(bool buffered)
                 return socket;
             },
             [](QTcpSocket *s) { return static_cast<MemTcpSocket *>(s)->flush(); },
-            [](QTcpServer *s) { return static_cast<MemTcpServer *>(s)->serverError(); }};
+            [](QTcpServer *s) { return static_cast<MemTcpServer *>(s)->serverError(); },
+            [](QTcpServer *s, int ms, bool *timedOut) {
+                return static_cast<MemTcpServer *>(s)->waitForNewConnection(ms, timedOut);
+            }};
 }
 
 // What one run observed, in order: "key = value".
@@ -192,6 +197,9 @@ private Q_SLOTS:
     void readBufferSize();
     void blockingInOneThread();
     void blockingClientIdiom();
+    void raisingReadBufferSize();
+    void writeOnlyDiscardsInput();
+    void serverErrors();
     void serverThroughBasePointer();
     void maxPendingConnections();
     void misuse();
@@ -545,6 +553,88 @@ void tst_TcpSideBySide::readBufferSize()
     });
 }
 
+// Raising the limit, from outside and from inside a readyRead() slot, lets an
+// event-driven reader go on: readyRead() comes for the bytes it made readable.
+void tst_TcpSideBySide::raisingReadBufferSize()
+{
+    compare([](const Side &side, Observations &o) {
+        Pair p = connectPair(side);
+        QVERIFY(p.ok);
+        p.client->setReadBufferSize(128);
+        int readyReads = 0;
+        qint64 mostAvailable = 0;
+        QObject::connect(p.client.get(), &QIODevice::readyRead, p.server.get(), [&] {
+            ++readyReads;
+            mostAvailable = qMax(mostAvailable, p.client->bytesAvailable());
+        });
+        p.peer->write(QByteArray(1000, 'x'));
+        QVERIFY(spinUntil([&] { return readyReads > 0; }));
+        drainEvents();
+        o.note(QStringLiteral("available under 128"), p.client->bytesAvailable());
+        readyReads = 0;
+        p.client->setReadBufferSize(384);
+        o.note(QStringLiteral("readyRead after raising"), spinUntil([&] { return readyReads > 0; }, 2000));
+        o.note(QStringLiteral("most available under 384"), mostAvailable <= 384);
+        // From inside the slot: read what is there and lift the limit.
+        QObject::disconnect(p.client.get(), &QIODevice::readyRead, p.server.get(), nullptr);
+        QByteArray got;
+        QObject::connect(p.client.get(), &QIODevice::readyRead, p.server.get(), [&] {
+            got += p.client->readAll();
+            p.client->setReadBufferSize(0);
+        });
+        got += p.client->readAll();
+        o.note(QStringLiteral("reader got everything"), spinUntil([&] { return got.size() == 1000; }, 5000));
+    });
+}
+
+// A write-only socket reads nothing: QTcpSocket discards what arrives.
+void tst_TcpSideBySide::writeOnlyDiscardsInput()
+{
+    compare([](const Side &side, Observations &o) {
+        std::unique_ptr<QTcpServer> server(side.makeServer());
+        QVERIFY(side.listen(server.get(), QHostAddress::LocalHost, 0));
+        std::unique_ptr<QTcpSocket> client(side.makeSocket());
+        client->connectToHost(QHostAddress::LocalHost, side.port(server.get()), QIODevice::WriteOnly);
+        QVERIFY(client->waitForConnected(5000));
+        QVERIFY(server->hasPendingConnections() || side.waitForNewConnection(server.get(), 5000, nullptr));
+        std::unique_ptr<QTcpSocket> peer(server->nextPendingConnection());
+        QVERIFY(peer);
+        int readyReads = 0;
+        QObject::connect(client.get(), &QIODevice::readyRead, server.get(), [&] { ++readyReads; });
+        peer->write("unwanted");
+        client->write("wanted");
+        QVERIFY(spinUntil([&] { return peer->bytesAvailable() == 6; }));
+        drainEvents();
+        o.note(QStringLiteral("peer got"), QString::fromLatin1(peer->readAll()));
+        o.note(QStringLiteral("bytesAvailable"), client->bytesAvailable());
+        o.note(QStringLiteral("atEnd"), client->atEnd());
+        o.note(QStringLiteral("readyRead"), readyReads);
+    });
+}
+
+// QTcpServer's errors: a wait that times out, and misuse of a closed server.
+void tst_TcpSideBySide::serverErrors()
+{
+    compare([](const Side &side, Observations &o) {
+        std::unique_ptr<QTcpServer> server(side.makeServer());
+        QVERIFY(side.listen(server.get(), QHostAddress::LocalHost, 0));
+        bool timedOut = false;
+        o.note(QStringLiteral("waitForNewConnection"), side.waitForNewConnection(server.get(), 20, &timedOut));
+        o.note(QStringLiteral("timedOut"), timedOut);
+        o.note(QStringLiteral("serverError after the timeout"), errorName(side.serverError(server.get())));
+        std::unique_ptr<QTcpServer> other(side.makeServer());   // the same through QTcpServer *
+        QVERIFY(side.listen(other.get(), QHostAddress::LocalHost, 0));
+        timedOut = false;
+        o.note(QStringLiteral("base waitForNewConnection"), other->waitForNewConnection(20, &timedOut));
+        o.note(QStringLiteral("base timedOut"), timedOut);
+        o.note(QStringLiteral("serverError after the base timeout"), errorName(side.serverError(other.get())));
+        server->close();
+        o.note(QStringLiteral("closed: next"), server->nextPendingConnection() == nullptr);
+        o.note(QStringLiteral("closed: waitForNewConnection"), server->waitForNewConnection(10, &timedOut));
+        o.note(QStringLiteral("closed: timedOut"), timedOut);
+    });
+}
+
 void tst_TcpSideBySide::blockingInOneThread()
 {
     compare([](const Side &side, Observations &o) {
@@ -591,7 +681,7 @@ void tst_TcpSideBySide::blockingClientIdiom()
         worker->start();
         QVERIFY(worker->wait(10000));
         o.note(QStringLiteral("worker connected"), connected);
-        QVERIFY(p.server->hasPendingConnections() || p.server->waitForNewConnection(5000));
+        QVERIFY(p.server->hasPendingConnections() || side.waitForNewConnection(p.server.get(), 5000, nullptr));
         std::unique_ptr<QTcpSocket> accepted(p.server->nextPendingConnection());
         QVERIFY(accepted);
         QByteArray got;

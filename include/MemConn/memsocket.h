@@ -136,7 +136,9 @@ public:
     /*!
         With \a size > 0, bytesAvailable() never reports more than \a size;
         the rest waits in the connection (nothing is dropped) and readyRead()
-        comes again once the application has read. read() still reports the
+        comes again once the application has read. Raising the limit (or
+        lifting it with 0) announces the bytes it lets through with
+        readyRead() from the event loop, as QLocalSocket does. read() still reports the
         end of the stream (-1) once the peer has gone and everything is read.
     */
     void setReadBufferSize(qint64 size);

@@ -60,11 +60,21 @@ public:
     quint16 serverPort() const;
     /*! The address given to listen(); QHostAddress::Null when not listening. */
     QHostAddress serverAddress() const;
-    /*! Why the last listen() failed; UnknownSocketError after a success. */
+    /*!
+        Why the last listen() failed, or SocketTimeoutError after a
+        waitForNewConnection() that timed out (also one called through a
+        QTcpServer*), as QTcpServer reports them; UnknownSocketError after a
+        successful listen().
+    */
     QAbstractSocket::SocketError serverError() const;
     /*! The reason, naming ADDRESS:PORT. */
     QString errorString() const;
-    /*! Blocks until a client arrives; see MemServer::waitForNewConnection(). */
+    /*!
+        Blocks until a client arrives, at most \a msec; see
+        MemServer::waitForNewConnection(). A timeout sets serverError() to
+        SocketTimeoutError. QTcpServer's own, reached through a QTcpServer*,
+        is not virtual and sees no in-memory client: it only times out.
+    */
     bool waitForNewConnection(int msec = 0, bool *timedOut = nullptr);
     /*!
         Clients stay in ConnectingState until resumeAccepting(). Through a

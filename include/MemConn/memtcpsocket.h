@@ -100,7 +100,12 @@ public:
     qint64 bytesToWrite() const override;
     /*! True when a whole line (up to and including '\\n') can be read now. */
     bool canReadLine() const override;
-    /*! Also limits what the connection lets this end see, nothing is dropped. */
+    /*!
+        Also limits what the connection lets this end see, nothing is dropped.
+        Raising the limit (from inside a readyRead() slot too) announces the
+        bytes it lets through with readyRead() from the event loop, as
+        QTcpSocket does. A socket opened WriteOnly discards what arrives.
+    */
     void setReadBufferSize(qint64 size) override;
     /*!
         SendBufferSizeSocketOption sets the memb send window (see
