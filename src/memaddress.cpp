@@ -53,6 +53,8 @@ Entry entry(Failure failure)
         return {S::ConnectionRefusedError, "the server closed before accepting the connection"};
     case Failure::RefusedByConditions:
         return {S::ConnectionRefusedError, "the connection was refused (network conditions)"};
+    case Failure::NoListener:
+        return {S::ConnectionRefusedError, "connection refused (no in-memory server listens there)"};
     case Failure::RemoteClosed: return {S::RemoteHostClosedError, "the remote end closed the connection"};
     case Failure::WriteAfterPeerClosed:
         return {S::RemoteHostClosedError, "cannot write, the remote end closed the connection"};

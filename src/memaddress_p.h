@@ -35,6 +35,7 @@ enum class Failure {
     InvalidOpenMode,       // OperationError
     Refused,               // ConnectionRefusedError: the server closed with us in its backlog
     RefusedByConditions,   // ConnectionRefusedError
+    NoListener,            // ConnectionRefusedError: TCP's answer when nothing listens on the port
     RemoteClosed,          // RemoteHostClosedError
     WriteAfterPeerClosed,  // RemoteHostClosedError
     WriteNotConnected,     // OperationError

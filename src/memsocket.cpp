@@ -314,6 +314,7 @@ void MemSocketPrivate::setState(QAbstractSocket::SocketState s)
 void MemSocketPrivate::setError(Failure failure)
 {
     error = MemConnPrivate::code(failure);
+    lastFailure = failure;
     (q->*Access::errorStringSetter())(describe(failure, address()));
 }
 

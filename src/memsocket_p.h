@@ -140,6 +140,7 @@ public:
     QString address() const;           // what error strings name
     QString endName(quint64 id, bool buffered) const;
     QString logName() const;           // localName(), else address(): for memconn.socket
+    Failure lastFailure = Failure::NoServer;   // what setError() last reported (the TCP face names it its own way)
 
     MemSocket *q;
     std::shared_ptr<Connection> conn;  // written in the socket's thread under connMutex

@@ -62,6 +62,10 @@ public:
     void dropInner();
     void announce(quint64 forAttempt);
     void refuse(quint64 forAttempt, S::SocketError error, const QString &why);
+    void refuse(quint64 forAttempt, MemConnPrivate::Failure failure)
+    {
+        refuse(forAttempt, MemConnPrivate::code(failure), MemConnPrivate::describe(failure, where()));
+    }
     bool handOff();
     void postHandOff();
     bool syncWritten();
@@ -84,6 +88,7 @@ public:
     qint64 handed = 0;            // bytes handed to `inner` on this connection
     qint64 unsettled = 0;         // of those, handed since the last event-loop turn
     qint64 reported = 0;          // of those, reported in bytesWritten()
+    MemConnPrivate::Failure refusal = MemConnPrivate::Failure::NoListener;   // why this attempt would be refused
     quint64 attempt = 0;          // connectToHost() calls; stale queued work checks it
     bool buffered = true;
     bool announced = false;       // connected() emitted (or born connected)
@@ -113,6 +118,7 @@ void MemTcpSocketPrivate::startConnecting(quint64 forAttempt)
     if (forAttempt != attempt || q->state() != S::HostLookupState)
         return;
     const QList<TcpCandidate> candidates = tcpCandidates(hostName, port, protocol);
+    refusal = MemConnPrivate::Failure::NoListener;
     QPointer<MemTcpSocket> guard(q);
     if (candidates.isEmpty()) {
         setState(S::UnconnectedState);
@@ -138,7 +144,8 @@ void MemTcpSocketPrivate::startConnecting(quint64 forAttempt)
         if (buffered && options.contains(S::SendBufferSizeSocketOption))
             socket->setSocketOption(S::SendBufferSizeSocketOption, options.value(S::SendBufferSizeSocketOption));
         socket->connectToServer(Address::format(buffered, c.name));
-        if (socket->state() == S::UnconnectedState) {   // closed since the look-up
+        if (socket->state() == S::UnconnectedState) {   // closed since the look-up, or refused by conditions
+            refusal = MemSocketPrivate::get(socket)->lastFailure;
             delete socket;
             continue;
         }
@@ -152,13 +159,7 @@ void MemTcpSocketPrivate::startConnecting(quint64 forAttempt)
         return;   // else in the server's backlog: `connected` comes from the inner socket
     }
     // QTcpSocket learns of a refusal through the event loop, too.
-    QMetaObject::invokeMethod(
-        q,
-        [this, forAttempt] {
-            refuse(forAttempt, S::ConnectionRefusedError,
-                   where() + QStringLiteral(": connection refused (no in-memory server listens there)"));
-        },
-        Qt::QueuedConnection);
+    QMetaObject::invokeMethod(q, [this, forAttempt] { refuse(forAttempt, refusal); }, Qt::QueuedConnection);
 }
 
 void MemTcpSocketPrivate::attachInner(MemSocket *socket)
@@ -182,10 +183,12 @@ void MemTcpSocketPrivate::attachInner(MemSocket *socket)
         QMetaObject::invokeMethod(this->q, [this, a] { announce(a); }, Qt::QueuedConnection);
     });
     QObject::connect(socket, &MemSocket::disconnected, q, [this] { innerDisconnected(); });
-    QObject::connect(socket, &MemSocket::errorOccurred, q, [this](QAbstractSocket::SocketError e) {
-        // Refused from the backlog (the server closed before taking us).
-        if (!announced && inner && inner->state() == S::UnconnectedState && this->q->state() == S::ConnectingState)
-            refuse(attempt, e, where() + QStringLiteral(": ") + inner->errorString());
+    // Refused from the backlog (the server closed before taking us): the
+    // inner socket reports the error, then becomes unconnected.
+    QObject::connect(socket, &MemSocket::stateChanged, q, [this](S::SocketState state) {
+        if (state == S::UnconnectedState && !announced && inner && this->q->state() == S::ConnectingState
+            && inner->error() == S::ConnectionRefusedError)
+            refuse(attempt, MemSocketPrivate::get(inner)->lastFailure);
     });
 }
 
@@ -251,8 +254,7 @@ bool MemTcpSocketPrivate::waitConnected(QDeadlineTimer deadline)
     if (q->state() != S::ConnectingState)
         return q->state() == S::ConnectedState;
     if (!inner) {   // refused: the queued refusal is reported now
-        refuse(attempt, S::ConnectionRefusedError,
-               where() + QStringLiteral(": connection refused (no in-memory server listens there)"));
+        refuse(attempt, refusal);
         return false;
     }
     if (inner->state() != S::ConnectedState) {
@@ -263,7 +265,7 @@ bool MemTcpSocketPrivate::waitConnected(QDeadlineTimer deadline)
             return false;
         if (!ok) {
             if (inner && inner->state() == S::UnconnectedState)
-                refuse(a, S::ConnectionRefusedError, where() + QStringLiteral(": ") + inner->errorString());
+                refuse(a, MemSocketPrivate::get(inner)->lastFailure);
             else
                 timedOut("waitForConnected");
             return false;

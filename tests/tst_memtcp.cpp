@@ -5,6 +5,7 @@
 // socket between threads, and the refused engine-only calls.
 #include "testutil.h"
 
+#include <MemConn/MemConn>
 #include <MemConn/MemTcpServer>
 #include <MemConn/MemTcpSocket>
 
@@ -20,6 +21,7 @@ private Q_SLOTS:
     void addressFamilies();
     void portsBesideTheKernels();
     void refusalNamesTheAddress();
+    void refusalTextsNameTheAddressOnce();
     void threadedServerHook();
     void pauseAndResume();
     void moveToThreadWhileConnected();
@@ -122,6 +124,51 @@ void tst_MemTcp::refusalNamesTheAddress()
     QCOMPARE(errors.size(), 1);
     QCOMPARE(socket.error(), QAbstractSocket::ConnectionRefusedError);
     QVERIFY2(socket.errorString().contains(QStringLiteral("localhost:9")), qPrintable(socket.errorString()));
+}
+
+// Each refusal names HOST:PORT once and says why, from the Failure table:
+// nothing listening, network conditions, and a server that closed while the
+// client waited in its backlog (the client ends unconnected, not connecting).
+void tst_MemTcp::refusalTextsNameTheAddressOnce()
+{
+    auto once = [](const QString &text, const QString &address) {
+        return text.count(address) == 1;
+    };
+    MemTcpServer server;
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    const quint16 port = server.serverPort();
+    const QString address = QStringLiteral("127.0.0.1:%1").arg(port);
+    {
+        MemConn::Conditions c;
+        c.refuse = true;
+        MemConn::setConditions(address, c);
+        MemTcpSocket socket;
+        socket.connectToHost(QHostAddress::LocalHost, port);
+        QVERIFY(!socket.waitForConnected(5000));
+        QCOMPARE(socket.error(), QAbstractSocket::ConnectionRefusedError);
+        QVERIFY2(once(socket.errorString(), address) && socket.errorString().contains(QStringLiteral("network conditions")),
+                 qPrintable(socket.errorString()));
+        MemConn::clearConditions(address);
+    }
+    {
+        server.pauseAccepting();   // the client waits in the backlog
+        MemTcpSocket socket;
+        socket.connectToHost(QHostAddress::LocalHost, port);
+        QCOMPARE(socket.state(), QAbstractSocket::ConnectingState);
+        server.close();
+        QVERIFY(spinUntil([&] { return socket.state() == QAbstractSocket::UnconnectedState; }, 2000));
+        QCOMPARE(socket.error(), QAbstractSocket::ConnectionRefusedError);
+        QVERIFY2(once(socket.errorString(), address) && socket.errorString().contains(QStringLiteral("closed")),
+                 qPrintable(socket.errorString()));
+    }
+    {
+        MemTcpSocket socket;   // the server is gone: nothing listens
+        socket.connectToHost(QHostAddress::LocalHost, port);
+        QVERIFY(!socket.waitForConnected(5000));
+        QCOMPARE(socket.error(), QAbstractSocket::ConnectionRefusedError);
+        QVERIFY2(once(socket.errorString(), address) && socket.errorString().contains(QStringLiteral("listens")),
+                 qPrintable(socket.errorString()));
+    }
 }
 
 // A worker thread with an event loop that takes objects handed to it. The
