@@ -61,11 +61,7 @@ public:
     void attachInner(MemSocket *socket);
     void dropInner();
     void announce(quint64 forAttempt);
-    void refuse(quint64 forAttempt, S::SocketError error, const QString &why);
-    void refuse(quint64 forAttempt, MemConnPrivate::Failure failure)
-    {
-        refuse(forAttempt, MemConnPrivate::code(failure), MemConnPrivate::describe(failure, where()));
-    }
+    void refuse(quint64 forAttempt, MemConnPrivate::Failure failure);
     bool handOff();
     void postHandOff();
     bool syncWritten();
@@ -232,7 +228,7 @@ void MemTcpSocketPrivate::announce(quint64 forAttempt)
         innerDisconnected();   // the peer left before we were told we connected
 }
 
-void MemTcpSocketPrivate::refuse(quint64 forAttempt, S::SocketError error, const QString &why)
+void MemTcpSocketPrivate::refuse(quint64 forAttempt, MemConnPrivate::Failure failure)
 {
     if (forAttempt != attempt || announced || q->state() == S::UnconnectedState)
         return;
@@ -241,7 +237,8 @@ void MemTcpSocketPrivate::refuse(quint64 forAttempt, S::SocketError error, const
     outgoing.clear();
     QPointer<MemTcpSocket> guard(q);
     setState(S::UnconnectedState);
-    setError(error, why);
+    const S::SocketError error = MemConnPrivate::code(failure);
+    setError(error, MemConnPrivate::describe(failure, where()));
     Q_EMIT q->stateChanged(S::UnconnectedState);
     if (guard)
         Q_EMIT q->errorOccurred(error);
@@ -367,9 +364,7 @@ bool MemTcpSocketPrivate::handOff()
 // as read for the writer (memu), as a kernel's socket counts them.
 void MemTcpSocketPrivate::pull()
 {
-    if (!inner || (q->openMode() & QIODevice::ReadOnly) == 0)
-        return;
-    const qint64 room = fromConnection();
+    const qint64 room = fromConnection();   // 0 when closed or write-only
     if (room <= 0)
         return;
     if (incomingAt == incoming.size()) {
@@ -394,9 +389,7 @@ qint64 MemTcpSocketPrivate::fromConnection() const
 
 qint64 MemTcpSocketPrivate::readable() const
 {
-    if ((q->openMode() & QIODevice::ReadOnly) == 0)
-        return 0;
-    return held() + fromConnection();
+    return held() + fromConnection();   // close() and connectToHost() empty `incoming`
 }
 
 qint64 MemTcpSocketPrivate::take(char *data, qint64 maxSize, bool line)
@@ -825,18 +818,17 @@ qint64 MemTcpSocket::writeData(const char *data, qint64 size)
         d->setError(UnknownSocketError, QStringLiteral("Socket is not connected"));
         return -1;
     }
-    if (d->inner && d->announced && (state() == ConnectedState || state() == ClosingState)) {
-        // Handed to the connection now, so that nothing waits for a turn of
-        // an event loop that may never come (a flush() through a base
-        // pointer, a thread with no event loop, a delete); it counts as
-        // written on the next turn, as QTcpSocket's kernel write does.
-        d->inner->write(data, size);
-        d->handed += size;
-        d->unsettled += size;
-    } else {
+    if (!d->inner || !d->announced || (state() != ConnectedState && state() != ClosingState)) {
         d->outgoing.append(data, size);   // connecting: handed over once connected
+        return size;
     }
-    if (d->announced && (state() == ConnectedState || state() == ClosingState))
-        d->postHandOff();
+    // Handed to the connection now, so that nothing waits for a turn of an
+    // event loop that may never come (a flush() through a base pointer, a
+    // thread with no event loop, a delete); it counts as written on the next
+    // turn, as QTcpSocket's kernel write does.
+    d->inner->write(data, size);
+    d->handed += size;
+    d->unsettled += size;
+    d->postHandOff();
     return size;
 }
