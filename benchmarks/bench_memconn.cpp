@@ -7,12 +7,15 @@
 #include "report.h"
 #include "transport.h"
 
+#include <MemConn/MemConn>
+
 #include <QtCore/qbuffer.h>
 #include <QtCore/qcoreapplication.h>
 #include <QtCore/qdir.h>
 #include <QtCore/qelapsedtimer.h>
 #include <QtCore/qfile.h>
 #include <QtCore/qsemaphore.h>
+#include <QtCore/qtemporarydir.h>
 #include <QtCore/qthread.h>
 #include <QtTest/qtest.h>
 
@@ -24,6 +27,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -206,6 +210,8 @@ private Q_SLOTS:
     void millionConnections();
     void pingPongDeadlines_data();
     void pingPongDeadlines();
+    void pingPongCapture_data();
+    void pingPongCapture();
 };
 
 void Bench::initTestCase()
@@ -661,11 +667,10 @@ void Bench::pingPongDeadlines_data()
     QTest::newRow("far-future deadline") << 2;
 }
 
-// Issue 3: deadlines cost nothing when unused. Ping-pong, memu, one thread.
-void Bench::pingPongDeadlines()
+// Ping-pong of 8 bytes over memu in one thread, after `setup` made the
+// client connected to `name`, reported as `label`.
+static void memuPingPong(const QString &name, const std::function<void(MemSocket &)> &setup, const QString &label)
 {
-    QFETCH(int, variant);
-    const QString name = QStringLiteral("deadline-bench-%1").arg(variant);
     MemServer server;
     QVERIFY(server.listen(name));
     QObject::connect(&server, &MemServer::newConnection, &server, [&server] {
@@ -677,10 +682,7 @@ void Bench::pingPongDeadlines()
     });
     MemSocket c;
     c.connectToServer(name);
-    if (variant >= 1)
-        c.setDeadline(QDeadlineTimer(3600 * 1000));
-    if (variant == 1)
-        c.setDeadline(QDeadlineTimer::Forever);
+    setup(c);
     qint64 got = 0, target = 0;
     QObject::connect(&c, &MemSocket::readyRead, &c, [&] {
         char buf[64];
@@ -694,9 +696,45 @@ void Bench::pingPongDeadlines()
             QCoreApplication::processEvents();
         ++m.ops;
     }
+    Report::instance().add(m.figure(label, Kind::Memu));
+}
+
+// Issue 3: deadlines cost nothing when unused. Ping-pong, memu, one thread.
+void Bench::pingPongDeadlines()
+{
+    QFETCH(int, variant);
     const char *tags[] = {"never set", "set, then cleared", "far-future deadline"};
-    Figure f = m.figure(QStringLiteral("7 ping-pong memu, deadline %1").arg(QLatin1StringView(tags[variant])), Kind::Memu);
-    Report::instance().add(f);
+    memuPingPong(QStringLiteral("deadline-bench-%1").arg(variant), [variant](MemSocket &c) {
+        if (variant >= 1)
+            c.setDeadline(QDeadlineTimer(3600 * 1000));
+        if (variant == 1)
+            c.setDeadline(QDeadlineTimer::Forever);
+    }, QStringLiteral("7 ping-pong memu, deadline %1").arg(QLatin1StringView(tags[variant])));
+}
+
+void Bench::pingPongCapture_data()
+{
+    QTest::addColumn<int>("variant");
+    QTest::newRow("capture off") << 0;
+    QTest::newRow("capture on, other names") << 1;
+    QTest::newRow("capture on") << 2;
+}
+
+// Capture (MemConn::startCapture()): what a captured write costs, and that
+// an uncaptured one costs nothing. Ping-pong, memu, one thread; each round
+// trip is two writes, so two packets in the file.
+void Bench::pingPongCapture()
+{
+    QFETCH(int, variant);
+    const char *tags[] = {"off", "on, other names", "on"};
+    const QString name = QStringLiteral("capture-bench-%1").arg(variant);
+    QTemporaryDir dir;
+    if (variant > 0)
+        QVERIFY(MemConn::startCapture(dir.filePath(QStringLiteral("bench.pcapng")),
+                                      variant == 2 ? name : QStringLiteral("nothing-here")));
+    memuPingPong(name, [](MemSocket &) {},
+                 QStringLiteral("8 ping-pong memu, capture %1").arg(QLatin1StringView(tags[variant])));
+    MemConn::stopCapture();
 }
 
 int main(int argc, char **argv)

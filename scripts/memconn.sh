@@ -25,7 +25,7 @@ packages=(cmake ninja-build g++ clang libclang-rt-14-dev qt6-base-dev qt6-declar
           qml6-module-qtquick qml6-module-qtquick-controls
           qml6-module-qtquick-layouts qml6-module-qtquick-templates qml6-module-qtquick-window
           qml6-module-qtqml-workerscript qt6-remoteobjects-dev
-          qt6-httpserver-dev qt6-websockets-dev doxygen)
+          qt6-httpserver-dev qt6-websockets-dev doxygen tshark)
 
 usage() {
     echo "usage: $0 bench|test|sanitize|fuzz|clang|deb|qt68|ci [runner arguments for bench]" >&2

@@ -178,6 +178,7 @@ std::shared_ptr<Connection> Connection::create(const QString &name, bool clientB
     // Listed only now: make_shared sets the weak self-pointer that
     // snapshot() reads after the constructor has returned.
     auto c = std::make_shared<Connection>(name, clientBuffered);
+    c->m_capture = CaptureFlow::open(name, clientBuffered, c->m_ids[Client], c->m_ids[Server]);
     LiveList &live = liveList();
     std::lock_guard lock(live.mutex);
     c->m_livePrev = live.tail;
@@ -269,9 +270,17 @@ void Connection::setAcceptor(QObject *server)
     m_acceptor = server;
 }
 
-void Connection::closeEnd(EndIndex which)
+void Connection::closeEnd(EndIndex which, bool abort)
 {
     std::lock_guard lock(m_mutex);
+    if (Q_UNLIKELY(m_capture)) {
+        if (m_shaper[which])
+            recordAll(which);   // bytes conditions still hold go before the FIN
+        if (abort)
+            m_capture->reset(which, nowNs());
+        else
+            m_capture->finish(which, nowNs());
+    }
     End &e = m_end[which];
     e.receiver = nullptr;
     e.closed = true;
@@ -293,6 +302,8 @@ bool Connection::accept(bool tellClient)
     if (m_phase != Phase::Connecting)
         return false;   // abandoned meanwhile
     m_phase = Phase::Connected;
+    if (Q_UNLIKELY(m_capture))
+        m_capture->handshake(nowNs());
     if (tellClient)
         notify(Client, NotifyAccepted);
     wake();
@@ -306,6 +317,8 @@ void Connection::refuse()
     if (m_phase != Phase::Connecting)
         return;
     m_phase = Phase::Refused;
+    if (Q_UNLIKELY(m_capture))
+        m_capture->refused(nowNs());
     notify(Client, NotifyRefused);
     wake();
 }
@@ -323,7 +336,7 @@ bool Connection::abandon()
 // Data
 
 template <typename Append>
-qint64 Connection::writeWith(EndIndex from, qint64 n, Append append)
+qint64 Connection::writeWith(EndIndex from, const char *data, qint64 n, Append append)
 {
     std::unique_lock lock(m_mutex);
     const EndIndex to = peerOf(from);
@@ -341,6 +354,10 @@ qint64 Connection::writeWith(EndIndex from, qint64 n, Append append)
     } else {
         append(m_stream[from], n);
         notify(to, NotifyData);
+        if (Q_UNLIKELY(m_capture)) {   // one segment per write, as written
+            m_capture->data(from, data, n, nowNs());
+            m_capture->recorded[from] = m_stream[from].consumed() + m_stream[from].queued();
+        }
     }
     // What fits in the send window counts as written now (memb); the rest
     // when the peer reads it.
@@ -368,7 +385,7 @@ void Connection::credit(EndIndex writer, qint64 n)
 qint64 Connection::write(EndIndex from, QByteArray &&bytes)
 {
     const qint64 n = bytes.size();
-    return writeWith(from, n, [&bytes](Stream &s, qint64 kept) {
+    return writeWith(from, bytes.constData(), n, [&bytes](Stream &s, qint64 kept) {
         if (kept == bytes.size())
             s.append(std::move(bytes));
         else
@@ -378,7 +395,7 @@ qint64 Connection::write(EndIndex from, QByteArray &&bytes)
 
 qint64 Connection::write(EndIndex from, const char *data, qint64 size)
 {
-    return writeWith(from, size, [data](Stream &s, qint64 kept) { s.append(data, kept); });
+    return writeWith(from, data, size, [data](Stream &s, qint64 kept) { s.append(data, kept); });
 }
 
 void Connection::acknowledge(EndIndex reader, qint64 n)
@@ -482,8 +499,10 @@ void Connection::release(EndIndex to, bool armTimer)
 {
     const EndIndex writer = peerOf(to);
     Shaper *shaper = m_shaper[writer].get();
-    if (shaper->releaseDue(nowNs()) > 0)
+    if (shaper->releaseDue(nowNs()) > 0) {
         notify(to, NotifyData);
+        recordReadable(writer);   // what the reader receives, when it receives it
+    }
     if (armTimer && shaper->nextReleaseNs() >= 0)
         notify(to, NotifyShaped);
     if (shaper->resetDue())
@@ -508,12 +527,29 @@ qint64 Connection::releaseDue(EndIndex to)
 void Connection::reset(EndIndex writer)
 {
     m_shaper[writer]->resetDone();
+    if (Q_UNLIKELY(m_capture)) {
+        recordAll(writer);
+        m_capture->reset(writer, nowNs());
+    }
     const EndIndex reader = peerOf(writer);
     m_end[writer].closed = true;
     m_end[reader].closed = true;
     notify(reader, NotifyPeerClosed);
     notify(writer, NotifyPeerClosed);
     wake();
+}
+
+void Connection::recordUpTo(EndIndex writer, qint64 end)
+{
+    const Stream &s = m_stream[writer];
+    // Bytes discarded unread (the reader closed) are never recorded.
+    const qint64 from = qMax(m_capture->recorded[writer], s.consumed());
+    if (end <= from)
+        return;
+    QByteArray bytes(end - from, Qt::Uninitialized);
+    s.copy(from - s.consumed(), bytes.data(), bytes.size());
+    m_capture->data(writer, bytes.constData(), bytes.size(), nowNs());
+    m_capture->recorded[writer] = end;
 }
 
 void Connection::setSendWindow(EndIndex from, qint64 window)

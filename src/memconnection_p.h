@@ -19,6 +19,7 @@
 //   2. a Listener's mutex (memregistry_p.h)
 //   3. a Connection's mutex (here)
 //   4. a socket's Deadlines mutex (memdeadlines_p.h), a leaf
+//   5. the capture queue's mutex (memcapture.cpp), a leaf
 //
 // Same-thread delivery: while a thread delivers a MemConn notification, the
 // notifications it raises for receivers of the same thread join that turn of
@@ -29,6 +30,7 @@
 // is only raised when something is connected to it; the count waits in
 // End::readByPeer otherwise.
 
+#include "memcapture_p.h"
 #include "memconditions_p.h"
 #include "memstream_p.h"
 
@@ -144,7 +146,9 @@ public:
     void attach(EndIndex e, Receiver *receiver, bool wantsWritten);
     void setWantsWritten(EndIndex e, bool wanted);
     void setAcceptor(QObject *server);  // answers "does the peer live in this thread?" until accepted
-    void closeEnd(EndIndex e);          // closed, aborted or deleted: unread input goes, the peer is told
+    // Closed, aborted (`abort`: a capture shows RST, not FIN) or deleted:
+    // unread input goes, the peer is told.
+    void closeEnd(EndIndex e, bool abort = false);
     bool accept(bool tellClient = true);  // room in the backlog: Connecting -> Connected
     void refuse();                      // Connecting -> Refused; the client is told
     bool abandon();                     // the client gave up while Connecting
@@ -232,7 +236,21 @@ private:
         m_toWrite[writer].store(beyondWindow(writer), std::memory_order_relaxed);
     }
     template <typename Append>
-    qint64 writeWith(EndIndex from, qint64 n, Append append);
+    qint64 writeWith(EndIndex from, const char *data, qint64 n, Append append);
+    // Capture (m_capture set): what `writer` wrote, up to stream position
+    // `end`, that is not recorded yet, as one segment now.
+    void recordUpTo(EndIndex writer, qint64 end);
+    // Under conditions: what the reader of `writer`'s bytes may read now.
+    void recordReadable(EndIndex writer)
+    {
+        if (Q_UNLIKELY(m_capture))
+            recordUpTo(writer, m_stream[writer].consumed() + m_shaper[writer]->readable());
+    }
+    // Before a FIN or RST from `writer`: everything it wrote.
+    void recordAll(EndIndex writer)
+    {
+        recordUpTo(writer, m_stream[writer].consumed() + m_stream[writer].queued());
+    }
     // The object at end `e`: its receiver's, or while the server's socket
     // does not exist yet, the server; null once the end has closed.
     QObject *objectOf(EndIndex e) const;
@@ -261,8 +279,10 @@ private:
     qint64 readableWhenAnnounced(EndIndex to)
     {
         const End &e = m_end[to];
-        if (Shaper *shaper = m_shaper[peerOf(to)].get())
+        if (Shaper *shaper = m_shaper[peerOf(to)].get()) {
             shaper->announce();
+            recordReadable(peerOf(to));
+        }
         return m_stream[peerOf(to)].visible(limit(to, e.readLimit > 0 ? e.readLimit : -1));
     }
     // What `to` may read now: its read window, narrowed by conditions.
@@ -322,6 +342,7 @@ private:
     bool m_listed = false;              // made by create(): in the list
     quint64 m_ids[2];
     bool m_buffered[2] = {false, false};
+    std::unique_ptr<CaptureFlow> m_capture;   // null: not captured (set by create())
 };
 
 // Marks the delivery of one MemConn notification in this thread (see the

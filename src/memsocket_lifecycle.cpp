@@ -145,11 +145,11 @@ void MemSocketPrivate::abandon()
         conn->abandon();   // the server skips it when it makes room
 }
 
-void MemSocketPrivate::detach()
+void MemSocketPrivate::detach(bool abort)
 {
     if (!conn)
         return;
-    conn->closeEnd(me);
+    conn->closeEnd(me, abort);
     std::lock_guard lock(connMutex);
     conn.reset();
     ++epoch;
@@ -191,7 +191,7 @@ void MemSocketPrivate::closeConnection(CloseHow how)
         }
         if (how == CloseHow::Disconnect && conn)
             leftover += conn->takeAll(me);
-        detach();
+        detach(how == CloseHow::Abort);
         connectionEnded();
         if (how != CloseHow::Abort) {
             frame.due = StepUnconnected;

@@ -84,7 +84,7 @@ public:
     void becomeConnected();
     void attach(std::shared_ptr<Connection> connection, EndIndex which);  // born connected
     void abandon();                    // leaves a server's backlog
-    void detach();                     // leaves the connection; the peer is told
+    void detach(bool abort = false);   // leaves the connection; the peer is told
     enum class CloseHow { Close, Disconnect, Abort };
     void closeConnection(CloseHow how);   // close(), disconnectFromServer(), abort()
     void peerClosed();

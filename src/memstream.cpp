@@ -154,7 +154,25 @@ qint64 Stream::take(char *out, qint64 max)
         }
     }
     m_queued -= done;
+    m_consumed += done;
     return done;
+}
+
+void Stream::copy(qint64 offset, char *out, qint64 n) const
+{
+    qint64 skip = m_headOffset + offset;
+    for (qsizetype i = m_head; i < m_chunks.size() && n > 0; ++i) {
+        const QByteArray &chunk = m_chunks[i];
+        if (skip >= chunk.size()) {
+            skip -= chunk.size();
+            continue;
+        }
+        const qint64 span = qMin<qint64>(chunk.size() - skip, n);
+        std::memcpy(out, chunk.constData() + skip, size_t(span));
+        out += span;
+        n -= span;
+        skip = 0;
+    }
 }
 
 QByteArray Stream::takeAll()
@@ -209,6 +227,7 @@ void Stream::dropChunks()
     m_chunks.clear();
     m_head = 0;
     m_headOffset = 0;
+    m_consumed += m_queued;
     m_queued = 0;
     m_tailRoom = -1;
 }

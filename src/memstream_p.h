@@ -47,6 +47,12 @@ public:
     // Bytes handed over and not yet read by the reader's application (bytes
     // the reader's QIODevice holds for peek() or a transaction are unread).
     qint64 unread() const { return m_unread; }
+    // Bytes ever taken out of the stream (read or discarded): with queued(),
+    // a position in everything written (the capture's bookkeeping).
+    qint64 consumed() const { return m_consumed; }
+    // Copies `n` queued bytes from `offset` (0: the next to take) to `out`;
+    // nothing leaves the stream.
+    void copy(qint64 offset, char *out, qint64 n) const;
 
     void append(QByteArray &&bytes);             // shares the array, no copy
     void append(const char *data, qint64 size)   // small writes join an unshared tail chunk
@@ -101,6 +107,7 @@ private:
     qsizetype m_headOffset = 0;   // bytes of m_chunks[m_head] already taken
     qint64 m_queued = 0;
     qint64 m_unread = 0;
+    qint64 m_consumed = 0;
 };
 
 } // namespace MemConnPrivate

@@ -179,6 +179,55 @@ struct ConnectionInfo
 */
 MEMCONN_EXPORT QList<ConnectionInfo> connections();
 
+/*!
+    Starts writing in-memory traffic to the pcapng file \a path, which
+    Wireshark, tshark and tcpdump open. Every connection opened from now on
+    (MemSocket, MemTcpSocket and the QML types, memu and memb) whose server
+    name matches \a nameFilter (a glob: '*' any run of characters, '?' one;
+    empty: every connection, createPair() pairs included) is recorded as one
+    TCP stream over IPv4, until stopCapture():
+    - the handshake (SYN, SYN-ACK, ACK) when the server side takes the
+      connection into its backlog; a client refused from the backlog shows SYN
+      and the server's RST;
+    - one segment per write, in the order of the writes, split at 65495 bytes
+      (an IPv4 packet's limit); under network conditions, a segment per
+      delivery to the reader instead (maxChunk = 1 shows 1-byte segments, and
+      latency shows in the timestamps);
+    - FIN for a close from either side, RST for abort() or a reset by network
+      conditions.
+    Addresses and ports come from the server name: a "HOST:PORT" name
+    (MemTcpServer, a tcp: address mapped to memory) keeps its port and its IPv4
+    host (127.0.0.1 for localhost, "*" and IPv6 loopback), so that Wireshark
+    recognises HTTP or WebSocket by port; other names get a 10.x.y.z address
+    and a port derived from the name. The client's port comes from its end.
+    The names of both ends ("memu:chat#1 -> memu:chat#2") are the comment of
+    the stream's first packet. One capture interface per network: "memu" and
+    "memb". Timestamps are the monotonic clock in nanoseconds, shifted to the
+    wall clock once when the capture starts.
+
+    Never blocks on the disk: packets go through a bounded queue (64 MiB,
+    MEMCONN_CAPTURE_QUEUE=bytes changes it) to a background thread that writes
+    the file. Should the queue be full, packets are dropped, never the
+    application's bytes: the file says how many in a comment on the next packet
+    and in its interface statistics, and a warning names the file. Without a
+    capture running, opening a connection costs one relaxed atomic load and a
+    write one null-pointer test.
+
+    A capture that runs stops first, its file complete. Returns false, with a
+    warning that names \a path, when the file cannot be written; the program
+    runs on without capture. Thread-safe. The environment variables
+    MEMCONN_CAPTURE=path.pcapng and MEMCONN_CAPTURE_FILTER=glob start a capture
+    at the first connection, listen or capture call; a normal exit completes
+    its file.
+*/
+MEMCONN_EXPORT bool startCapture(const QString &path, const QString &nameFilter = {});
+/*!
+    Stops the capture, if one runs: waits until every packet recorded so far
+    is in the file, completes and closes it. Connections stay as they are;
+    they are not recorded any more. Thread-safe; blocks for the disk writes.
+*/
+MEMCONN_EXPORT void stopCapture();
+
 #ifndef QT_NO_DEBUG_STREAM
 //! Writes \a info as one line: server name, state, and for each end its name,
 //! thread, bytes queued and deadlines.
