@@ -48,7 +48,7 @@ qt68_packages=(cmake ninja-build g++ make pkgconf ccache qt6-base-dev qt6-declar
                qml6-module-qtquick qml6-module-qtquick-controls qml6-module-qtquick-layouts
                qml6-module-qtquick-templates qml6-module-qtquick-window
                qml6-module-qtqml-workerscript qt6-remoteobjects-dev qt6-httpserver-dev
-               qt6-websockets-dev doxygen)
+               qt6-websockets-dev doxygen tshark)
 
 install_missing() {
     local missing=()
@@ -153,6 +153,16 @@ qt68_root() {
     if [ -x "$root/usr/bin/cmake" ] && [ "$(cat "$root.packages" 2>/dev/null)" = "$wanted" ]; then
         echo "memconn: reusing the Debian 13 root $root"
         return
+    fi
+    # A root that lacks packages the list gained gets them added, which keeps
+    # its build tree and ccache; a root that cannot is made again.
+    if [ -x "$root/usr/bin/cmake" ] && [ -f "$root.packages" ]; then
+        echo "memconn: adding packages to the Debian 13 root $root"
+        if in_qt68_root "$root" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null' \
+            sh "${qt68_packages[@]}"; then
+            echo "$wanted" > "$root.packages"
+            return
+        fi
     fi
     echo "memconn: making the Debian 13 root $root (mmdebstrap)"
     rm -rf "$root" "$root.packages"

@@ -145,12 +145,21 @@ void tst_Capture::httpExampleInMemory()
              QStringList({QStringLiteral("GET|/hello"), QStringLiteral("GET|/ws")}));
     QCOMPARE(tshark(path, QStringLiteral("http.response"), {QStringLiteral("http.response.code")}),
              QStringList({QStringLiteral("200"), QStringLiteral("101")}));
-    QCOMPARE(tshark(path, QStringLiteral("http.response.code == 200"), {QStringLiteral("http.file_data")}),
-             QStringList({QStringLiteral("hello from QHttpServer")}));
+    // tshark 4.0 prints the body as text, 4.4 (Debian 13) as hex.
+    QStringList body = tshark(path, QStringLiteral("http.response.code == 200"), {QStringLiteral("http.file_data")});
+    for (QString &b : body) {
+        if (QRegularExpression(QStringLiteral("^([0-9a-f]{2})+$")).match(b).hasMatch())
+            b = QString::fromUtf8(QByteArray::fromHex(b.toLatin1()));
+    }
+    QCOMPARE(body, QStringList({QStringLiteral("hello from QHttpServer")}));
     QCOMPARE(tshark(path, QStringLiteral("websocket"), {QStringLiteral("websocket.mask"),
                                                         QStringLiteral("websocket.payload.text")}),
              QStringList({QStringLiteral("1|hello over websocket"), QStringLiteral("0|HELLO OVER WEBSOCKET")}));
     QCOMPARE(analysisWarnings(path), QStringList());
+    // The client's QTcpSocket is deleted last, connected, which aborts it:
+    // its RST is queued as the process ends, and the exit completes the file.
+    QCOMPARE(tshark(path, QStringLiteral("tcp.flags.reset == 1"), {QStringLiteral("tcp.dstport")}),
+             tshark(path, QStringLiteral("tcp.flags == 0x012"), {QStringLiteral("tcp.srcport")}));
     // On memb, the interface named so; the host and port the example listens on.
     const QStringList syn = tshark(path, QStringLiteral("tcp.flags == 0x002"),
                                    {QStringLiteral("frame.interface_name"), QStringLiteral("ip.dst"),
