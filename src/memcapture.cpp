@@ -11,12 +11,12 @@
 #include "memcapture_p.h"
 
 #include "memaddress_p.h"
-#include "memconn.h"
 
 #include <QtCore/qfile.h>
 #include <QtCore/qglobal.h>
 #include <QtCore/qlist.h>
 #include <QtCore/qlogging.h>
+#include <QtNetwork/qhostaddress.h>
 #include <QtCore/qregularexpression.h>
 
 #include <MemConn/memconn_version.h>
@@ -653,13 +653,3 @@ void CaptureFlow::reset(int from, qint64 ns)
 }
 
 } // namespace MemConnPrivate
-
-bool MemConn::startCapture(const QString &path, const QString &nameFilter)
-{
-    return MemConnPrivate::startCapture(path, nameFilter);
-}
-
-void MemConn::stopCapture()
-{
-    MemConnPrivate::stopCapture();
-}

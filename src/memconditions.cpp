@@ -203,22 +203,20 @@ void Shaper::discard()
     m_resetPending = false;
 }
 
-} // namespace MemConnPrivate
-
-void MemConn::setConditions(const QString &serverName, const Conditions &conditions)
+void setConditionsFor(const QString &serverName, const MemConn::Conditions &conditions)
 {
-    using namespace MemConnPrivate;
     ConditionsTable &t = table();
     std::lock_guard lock(t.mutex);
     t.byName.insert(serverKey(serverName), conditions);
     t.changed();
 }
 
-void MemConn::clearConditions(const QString &serverName)
+void clearConditionsFor(const QString &serverName)
 {
-    using namespace MemConnPrivate;
     ConditionsTable &t = table();
     std::lock_guard lock(t.mutex);
     t.byName.remove(serverKey(serverName));
     t.changed();
 }
+
+} // namespace MemConnPrivate

@@ -7,7 +7,7 @@
 // structure (no QObject, no lock, no clock of its own: the caller passes the
 // time): its Connection locks it.
 
-#include <MemConn/memconn.h>
+#include <MemConn/memconditions.h>
 
 #include <QtCore/qstring.h>
 
@@ -17,6 +17,9 @@
 
 namespace MemConnPrivate {
 
+// What MemConn::setConditions() and clearConditions() do.
+void setConditionsFor(const QString &serverName, const MemConn::Conditions &conditions);
+void clearConditionsFor(const QString &serverName);
 // The conditions for connections to `name` (exact name first, then "*").
 std::optional<MemConn::Conditions> conditionsFor(const QString &name);
 // Parses MEMCONN_CONDITIONS-style text; malformed entries go to `warnings`.

@@ -1,11 +1,16 @@
 // Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
-// MemConn::dial() and MemConn::mapNetwork(): one address string for every transport.
+// The MemConn:: functions of <MemConn/MemConn>: dial() and mapNetwork() (one
+// address string for every transport), the TCP factories, network conditions
+// and capture. The diagnostics, connections() and its QDebug output, are the
+// second part, memdiagnostics.cpp.
 #include "memconn.h"
 
 #include "memaddress_p.h"
+#include "memcapture_p.h"
+#include "memconditions_p.h"
 #include "memendpoint_p.h"
 #include "memsocket.h"
-#include "memtcp_p.h"
+#include "memtcpserver_p.h"
 #include "memtcpserver.h"
 #include "memtcpsocket.h"
 
@@ -88,6 +93,26 @@ QTcpServer *MemConn::createTcpServer(QObject *parent)
     auto *s = new MemTcpServer(parent);
     MemConnPrivate::setServerBuffered(s, n == Endpoint::Memb);
     return s;
+}
+
+void MemConn::setConditions(const QString &serverName, const Conditions &conditions)
+{
+    MemConnPrivate::setConditionsFor(serverName, conditions);
+}
+
+void MemConn::clearConditions(const QString &serverName)
+{
+    MemConnPrivate::clearConditionsFor(serverName);
+}
+
+bool MemConn::startCapture(const QString &path, const QString &nameFilter)
+{
+    return MemConnPrivate::startCapture(path, nameFilter);
+}
+
+void MemConn::stopCapture()
+{
+    MemConnPrivate::stopCapture();
 }
 
 bool MemConn::listenTcp(QTcpServer *server, const QHostAddress &address, quint16 port)

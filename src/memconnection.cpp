@@ -1,11 +1,8 @@
 // Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
 #include "memconnection_p.h"
 
-#include "memaddress_p.h"
 #include "memconnspin_p.h"
 #include "memdeadlines_p.h"
-
-#include "memconn.h"
 
 #include <QtCore/qabstracteventdispatcher.h>
 #include <QtCore/qcoreapplication.h>
@@ -198,7 +195,7 @@ Connection::~Connection()
     (m_liveNext ? m_liveNext->m_livePrev : live.tail) = m_livePrev;
 }
 
-QList<MemConn::ConnectionInfo> Connection::snapshot()
+QList<Connection::Snapshot> Connection::snapshot()
 {
     // Shared pointers first (a connection whose last owner is letting go is
     // skipped), then each is described under its own lock, the list's
@@ -212,22 +209,22 @@ QList<MemConn::ConnectionInfo> Connection::snapshot()
                 all.push_back(std::move(p));
         }
     }
-    QList<MemConn::ConnectionInfo> result;
+    QList<Snapshot> result;
     result.reserve(qsizetype(all.size()));
     for (const std::shared_ptr<Connection> &c : all) {
-        MemConn::ConnectionInfo info;
-        info.serverName = c->name;
+        Snapshot info;
+        info.name = c->name;
         std::lock_guard lock(c->m_mutex);
         info.connected = c->m_phase == Phase::Connected;
         for (EndIndex e : {Client, Server}) {
-            MemConn::ConnectionInfo::End &out = e == Client ? info.client : info.server;
+            Snapshot::End &out = info.ends[e];
             const End &end = c->m_end[e];
-            out.network = c->m_buffered[e] ? QStringLiteral("memb") : QStringLiteral("memu");
-            out.name = Address::endName(c->m_buffered[e], c->name, c->m_ids[e]);
+            out.buffered = c->m_buffered[e];
+            out.id = c->m_ids[e];
             QObject *object = c->objectOf(e);   // null once the end has closed
             out.open = object != nullptr;
             out.thread = object ? object->thread() : nullptr;
-            out.bytesQueued = c->m_stream[e].unread();
+            out.unread = c->m_stream[e].unread();
             if (const Deadlines *d = end.receiver ? end.receiver->receiverDeadlines() : nullptr) {
                 out.readDeadline = d->get(Deadlines::Kind::Read);
                 out.writeDeadline = d->get(Deadlines::Kind::Write);

@@ -14,12 +14,21 @@
 // that object's destructor completes, so nothing is ever posted to or called
 // on freed memory.
 //
-// Lock order (a thread holding one may take only those after it):
-//   1. the registry's mutex (memregistry.cpp)
-//   2. a Listener's mutex (memregistry_p.h)
-//   3. a Connection's mutex (here)
-//   4. a socket's Deadlines mutex (memdeadlines_p.h), a leaf
-//   5. the capture queue's mutex (memcapture.cpp), a leaf
+// Lock order. The library has 12 mutexes, all std::mutex; a thread holding
+// one may take only those listed after it:
+//   1. the Remote Objects registration mutex (memremoteobjects.cpp), which
+//      reaches the network map's through createTcpSocket()
+//   2. the registry's mutex (memregistry.cpp)
+//   3. a Listener's mutex (memregistry_p.h)
+//   4. a Connection's mutex (here)
+//   5. leaves taken inside a Connection's or alone, holding nothing else:
+//      a socket's Deadlines mutex (memdeadlines_p.h), the chunk pool's
+//      (memstream.cpp), the capture queue's (memcapture.cpp)
+//   6. leaves taken with no other MemConn mutex held (the network map's also
+//      under 1): a socket's connMutex (memsocket_p.h), the list of live
+//      connections' (memconnection.cpp), the conditions table's
+//      (memconditions.cpp), the network map's (memendpoint.cpp), and the
+//      running capture's slot (memcapture.cpp)
 //
 // Same-thread delivery: while a thread delivers a MemConn notification, the
 // notifications it raises for receivers of the same thread join that turn of
@@ -46,11 +55,8 @@
 QT_BEGIN_NAMESPACE
 class QEvent;
 class QObject;
+class QThread;
 QT_END_NAMESPACE
-
-namespace MemConn {
-struct ConnectionInfo;
-}
 
 namespace MemConnPrivate {
 
@@ -125,10 +131,28 @@ public:
     ~Connection();
     Q_DISABLE_COPY_MOVE(Connection)
 
+    // One connection as it was, for MemConn::connections()
+    // (memdiagnostics.cpp makes the public ConnectionInfo of it).
+    struct Snapshot
+    {
+        struct End
+        {
+            bool buffered = false;
+            quint64 id = 0;
+            bool open = false;            // its object (or the accepting server) exists
+            QThread *thread = nullptr;    // that object's thread, read under the lock
+            qint64 unread = 0;            // bytes it wrote that the peer has not read
+            QDeadlineTimer readDeadline{QDeadlineTimer::Forever};
+            QDeadlineTimer writeDeadline{QDeadlineTimer::Forever};
+        };
+        QString name;
+        bool connected = false;
+        End ends[2];
+    };
     // Every Connection alive now, oldest first, each described under its own
-    // lock (MemConn::connections()). The list's mutex is a leaf: it is never
-    // held while a connection's is taken.
-    static QList<MemConn::ConnectionInfo> snapshot();
+    // lock. The list's mutex is a leaf: it is never held while a
+    // connection's is taken.
+    static QList<Snapshot> snapshot();
 
     // Set before the connection is shared, then read without the lock.
     const QString name;                 // the server's name, without network; empty for a pair

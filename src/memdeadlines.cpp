@@ -3,14 +3,12 @@
 
 namespace MemConnPrivate {
 
-void Deadlines::set(unsigned kinds, QDeadlineTimer when)
+void Deadlines::set(std::initializer_list<Kind> kinds, QDeadlineTimer when)
 {
     std::lock_guard lock(m_mutex);
     const quint64 call = ++m_calls;
-    for (int i = 0; i < 2; ++i) {
-        if (kinds & (1u << i))
-            m_slots[i] = Slot{when, call, !when.isForever()};
-    }
+    for (Kind kind : kinds)
+        m_slots[int(kind)] = Slot{when, call, !when.isForever()};
     m_anySet.store(!m_slots[0].when.isForever() || !m_slots[1].when.isForever(),
                    std::memory_order_release);
 }

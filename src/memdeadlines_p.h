@@ -10,6 +10,7 @@
 #include <QtCore/qdeadlinetimer.h>
 
 #include <atomic>
+#include <initializer_list>
 #include <mutex>
 
 namespace MemConnPrivate {
@@ -18,10 +19,9 @@ class Deadlines
 {
 public:
     enum class Kind { Read, Write };
-    enum Kinds : unsigned { ReadKind = 1, WriteKind = 2, BothKinds = 3 };
 
-    // Thread-safe. Returns the setter call's number.
-    void set(unsigned kinds, QDeadlineTimer when);
+    // Thread-safe. One setter call, for one kind or both (setDeadline()).
+    void set(std::initializer_list<Kind> kinds, QDeadlineTimer when);
     QDeadlineTimer get(Kind kind) const;
     // False at once while no deadline is set: the hot path takes no lock.
     bool expired(Kind kind) const;

@@ -1,8 +1,11 @@
 // Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
-// Diagnostics: the logging categories, MemConn::connections() and the QDebug
-// operators for MemSocket, MemServer and ConnectionInfo.
+// Diagnostics, the second part of memconn.cpp's MemConn:: functions: the
+// logging categories, MemConn::connections() (made here from the core's
+// private Connection::Snapshot) and the QDebug operators for MemSocket,
+// MemServer and ConnectionInfo.
 #include "memconn.h"
 
+#include "memaddress_p.h"
 #include "memconnection_p.h"
 #include "memlogging_p.h"
 #include "memserver_p.h"
@@ -21,7 +24,27 @@ Q_LOGGING_CATEGORY(lcEndpoint, "memconn.endpoint", QtInfoMsg)
 
 QList<MemConn::ConnectionInfo> MemConn::connections()
 {
-    return MemConnPrivate::Connection::snapshot();
+    using MemConnPrivate::Address;
+    using Snapshot = MemConnPrivate::Connection::Snapshot;
+    QList<ConnectionInfo> result;
+    for (const Snapshot &c : MemConnPrivate::Connection::snapshot()) {
+        ConnectionInfo info;
+        info.serverName = c.name;
+        info.connected = c.connected;
+        for (int e = 0; e < 2; ++e) {
+            const Snapshot::End &in = c.ends[e];
+            ConnectionInfo::End &out = e == 0 ? info.client : info.server;
+            out.network = in.buffered ? QStringLiteral("memb") : QStringLiteral("memu");
+            out.name = Address::endName(in.buffered, c.name, in.id);
+            out.open = in.open;
+            out.thread = in.thread;
+            out.bytesQueued = in.unread;
+            out.readDeadline = in.readDeadline;
+            out.writeDeadline = in.writeDeadline;
+        }
+        result.append(std::move(info));
+    }
+    return result;
 }
 
 #ifndef QT_NO_DEBUG_STREAM

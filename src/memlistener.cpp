@@ -6,7 +6,7 @@
 #include "memendpoint_p.h"
 #include "memserver.h"
 #include "memsocket.h"
-#include "memtcp_p.h"
+#include "memtcpserver_p.h"
 #include "memtcpserver.h"
 
 #include <QtNetwork/qhostaddress.h>

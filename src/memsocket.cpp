@@ -1,8 +1,9 @@
 // Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
-// MemSocket: the public face and the byte path (write, handle a
+// MemSocket: every public member, and the byte path (write, handle a
 // notification, readyRead, read, bytesWritten). Every locked operation is in
-// memconnection.cpp; connecting, closing, the blocking waits and the
-// deadlines are in memsocket_lifecycle.cpp.
+// memconnection.cpp; the state machine behind connecting, closing, the
+// blocking waits and the deadlines (MemSocketPrivate's) is the second part,
+// memsocket_lifecycle.cpp.
 #include "memsocket.h"
 
 #include "memserver_p.h"
@@ -683,4 +684,88 @@ void MemSocket::disconnectNotify(const QMetaMethod &signal)
             d->setWantsWritten(false);
     }
     QIODevice::disconnectNotify(signal);
+}
+
+// ---------------------------------------------------------------------------
+// MemSocket: conditions, deadlines and blocking waits (the state machine
+// behind them is MemSocketPrivate's, in memsocket_lifecycle.cpp)
+
+void MemSocket::setConditions(const MemConn::Conditions &conditions)
+{
+    if (d->conn && d->state == QAbstractSocket::ConnectedState)
+        d->conn->setConditions(d->me, conditions);
+    else
+        d->conditions = std::make_unique<MemConn::Conditions>(conditions);
+}
+
+// ---------------------------------------------------------------------------
+// MemSocket: waits and deadlines
+
+void MemSocket::setDeadline(QDeadlineTimer deadline)
+{
+    d->setDeadlines({Deadlines::Kind::Read, Deadlines::Kind::Write}, deadline);
+}
+
+void MemSocket::setReadDeadline(QDeadlineTimer deadline)
+{
+    d->setDeadlines({Deadlines::Kind::Read}, deadline);
+}
+
+void MemSocket::setWriteDeadline(QDeadlineTimer deadline)
+{
+    d->setDeadlines({Deadlines::Kind::Write}, deadline);
+}
+
+QDeadlineTimer MemSocket::readDeadline() const
+{
+    return d->deadline(Deadlines::Kind::Read);
+}
+
+QDeadlineTimer MemSocket::writeDeadline() const
+{
+    return d->deadline(Deadlines::Kind::Write);
+}
+
+bool MemSocket::waitForConnected(int msecs)
+{
+    return waitForConnected(QDeadlineTimer(msecs));
+}
+
+bool MemSocket::waitForConnected(QDeadlineTimer deadline)
+{
+    return d->waitFor(WaitFor::Connected, deadline);
+}
+
+bool MemSocket::waitForDisconnected(int msecs)
+{
+    return waitForDisconnected(QDeadlineTimer(msecs));
+}
+
+bool MemSocket::waitForDisconnected(QDeadlineTimer deadline)
+{
+    if (d->state == QAbstractSocket::UnconnectedState) {
+        qWarning("MemSocket::waitForDisconnected() is not allowed in UnconnectedState");
+        return false;
+    }
+    return d->waitFor(WaitFor::PeerClosed, deadline);
+}
+
+bool MemSocket::waitForReadyRead(int msecs)
+{
+    return waitForReadyRead(QDeadlineTimer(msecs));
+}
+
+bool MemSocket::waitForReadyRead(QDeadlineTimer deadline)
+{
+    return d->waitFor(WaitFor::NewData, deadline);
+}
+
+bool MemSocket::waitForBytesWritten(int msecs)
+{
+    return waitForBytesWritten(QDeadlineTimer(msecs));
+}
+
+bool MemSocket::waitForBytesWritten(QDeadlineTimer deadline)
+{
+    return d->waitFor(WaitFor::BytesWritten, deadline);
 }

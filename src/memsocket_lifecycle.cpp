@@ -1,9 +1,10 @@
 // Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
-// MemSocket's lifecycle: the state machine that connects and closes a socket
-// (QLocalSocket's three close orders, a peer that closes, a connection that
-// is refused or abandoned), the blocking waits and the read and write
-// deadlines. The byte path (write, notify, readyRead, read, acknowledge,
-// bytesWritten) is in memsocket.cpp and memconnection.cpp.
+// MemSocket's lifecycle, the second part of memsocket.cpp: MemSocketPrivate's
+// state machine that connects and closes a socket (QLocalSocket's three close
+// orders, a peer that closes, a connection that is refused or abandoned), the
+// blocking waits and the read and write deadlines. MemSocket's public members
+// that call it are in memsocket.cpp, as is the byte path (write, notify,
+// readyRead, read, acknowledge, bytesWritten) with memconnection.cpp.
 #include "memsocket.h"
 
 #include "memserver_p.h"
@@ -367,7 +368,7 @@ bool MemSocketPrivate::waitFor(WaitFor what, QDeadlineTimer timeout)
 // ---------------------------------------------------------------------------
 // Deadlines
 
-void MemSocketPrivate::setDeadlines(unsigned kinds, QDeadlineTimer when)
+void MemSocketPrivate::setDeadlines(std::initializer_list<Deadlines::Kind> kinds, QDeadlineTimer when)
 {
     Deadlines *dl = deadlineState.load(std::memory_order_acquire);
     if (!dl) {
@@ -433,84 +434,4 @@ void MemSocketPrivate::armShaping()
     const qint64 ms = conn->releaseDue(me);
     if (ms >= 0 && QAbstractEventDispatcher::instance(q->thread()))
         shapeTimerId = q->startTimer(std::chrono::milliseconds(ms), Qt::PreciseTimer);
-}
-
-void MemSocket::setConditions(const MemConn::Conditions &conditions)
-{
-    if (d->conn && d->state == QAbstractSocket::ConnectedState)
-        d->conn->setConditions(d->me, conditions);
-    else
-        d->conditions = std::make_unique<MemConn::Conditions>(conditions);
-}
-
-// ---------------------------------------------------------------------------
-// MemSocket: waits and deadlines
-
-void MemSocket::setDeadline(QDeadlineTimer deadline)
-{
-    d->setDeadlines(Deadlines::BothKinds, deadline);
-}
-
-void MemSocket::setReadDeadline(QDeadlineTimer deadline)
-{
-    d->setDeadlines(Deadlines::ReadKind, deadline);
-}
-
-void MemSocket::setWriteDeadline(QDeadlineTimer deadline)
-{
-    d->setDeadlines(Deadlines::WriteKind, deadline);
-}
-
-QDeadlineTimer MemSocket::readDeadline() const
-{
-    return d->deadline(Deadlines::Kind::Read);
-}
-
-QDeadlineTimer MemSocket::writeDeadline() const
-{
-    return d->deadline(Deadlines::Kind::Write);
-}
-
-bool MemSocket::waitForConnected(int msecs)
-{
-    return waitForConnected(QDeadlineTimer(msecs));
-}
-
-bool MemSocket::waitForConnected(QDeadlineTimer deadline)
-{
-    return d->waitFor(WaitFor::Connected, deadline);
-}
-
-bool MemSocket::waitForDisconnected(int msecs)
-{
-    return waitForDisconnected(QDeadlineTimer(msecs));
-}
-
-bool MemSocket::waitForDisconnected(QDeadlineTimer deadline)
-{
-    if (d->state == QAbstractSocket::UnconnectedState) {
-        qWarning("MemSocket::waitForDisconnected() is not allowed in UnconnectedState");
-        return false;
-    }
-    return d->waitFor(WaitFor::PeerClosed, deadline);
-}
-
-bool MemSocket::waitForReadyRead(int msecs)
-{
-    return waitForReadyRead(QDeadlineTimer(msecs));
-}
-
-bool MemSocket::waitForReadyRead(QDeadlineTimer deadline)
-{
-    return d->waitFor(WaitFor::NewData, deadline);
-}
-
-bool MemSocket::waitForBytesWritten(int msecs)
-{
-    return waitForBytesWritten(QDeadlineTimer(msecs));
-}
-
-bool MemSocket::waitForBytesWritten(QDeadlineTimer deadline)
-{
-    return d->waitFor(WaitFor::BytesWritten, deadline);
 }

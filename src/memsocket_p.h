@@ -126,7 +126,7 @@ public:
         const MemConnPrivate::Deadlines *d = deadlines();
         return d ? d->get(kind) : QDeadlineTimer(QDeadlineTimer::Forever);
     }
-    void setDeadlines(unsigned kinds, QDeadlineTimer deadline);
+    void setDeadlines(std::initializer_list<MemConnPrivate::Deadlines::Kind> kinds, QDeadlineTimer deadline);
     void checkDeadlines();
 
     // Network conditions: the timer that releases input they hold back.

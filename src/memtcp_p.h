@@ -2,16 +2,14 @@
 #pragma once
 
 // In-memory TCP addressing shared by MemTcpSocket and MemTcpServer: which
-// MemConn name a (host, port) listens on, and which names a client tries.
+// MemConn name a (host, port) listens on, and which names a client tries
+// (memtcp.cpp). The doors into each class are in memtcpsocket_p.h and
+// memtcpserver_p.h.
 
 #include <QtCore/qlist.h>
 #include <QtCore/qstring.h>
 #include <QtNetwork/qabstractsocket.h>
 #include <QtNetwork/qhostaddress.h>
-
-class MemSocket;
-class MemTcpServer;
-class MemTcpSocket;
 
 namespace MemConnPrivate {
 
@@ -35,17 +33,5 @@ quint16 ephemeralPort(quint64 clientEndId);
 
 // Connection::clientTag values: the family of the address the client used.
 enum TcpTag { TagNone = 0, TagIPv4 = 4, TagIPv6 = 6 };
-
-// A server-side MemTcpSocket around an accepted MemSocket (which it adopts as
-// a child), connected, with its addresses and ports set.
-MemTcpSocket *adoptAccepted(MemSocket *accepted, const QHostAddress &serverAddress, quint16 serverPort,
-                            QObject *parent);
-// MemListener's and createTcpServer()'s knobs: which network the server's
-// sockets use, and listening on a host given as text ("localhost", an
-// in-memory host name, an IP address, or "" for Any).
-void setServerBuffered(MemTcpServer *server, bool buffered);
-bool listenOnHost(MemTcpServer *server, const QString &host, quint16 port);
-// The MemSocket carrying a MemTcpSocket's connection; null when unconnected.
-MemSocket *innerSocket(MemTcpSocket *socket);
 
 } // namespace MemConnPrivate

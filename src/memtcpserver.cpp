@@ -10,7 +10,8 @@
 #include "memserver.h"
 #include "memserver_p.h"
 #include "memsocket.h"
-#include "memtcp_p.h"
+#include "memtcpserver_p.h"
+#include "memtcpsocket_p.h"
 #include "memtcpsocket.h"
 
 #include <QtCore/qmetaobject.h>

@@ -11,7 +11,7 @@
 #include "memregistry_p.h"
 #include "memsocket.h"
 #include "memsocket_p.h"
-#include "memtcp_p.h"
+#include "memtcpsocket_p.h"
 
 #include <QtCore/qdeadlinetimer.h>
 #include <QtCore/qhash.h>

@@ -1,7 +1,7 @@
 // Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
 // Go's nettest.TestConn, re-expressed for a Qt QIODevice driven by its event
 // loop and by blocking waits, for memu and memb, in one thread and across
-// threads (DESIGN.md: Deadlines; issue "Deadlines and the buffered network").
+// threads (memsocket.h: the deadline setters and the waits; memb's send window).
 //
 // Qt form of nettest's "close timeout": a QObject is closed only from its own
 // thread, so the peer closes from another thread and the blocked wait ends;
@@ -770,7 +770,7 @@ void tst_Conformance::pairMoves()
     QVERIFY(t->wait(5000));
 }
 
-// DESIGN.md "memb gets a send window": bytes up to the window count as
+// memsocket.h, bytesToWrite(): bytes up to memb's send window count as
 // written at once, bytes beyond it when the reader takes them; memu is the
 // same rule with a window of 0.
 void tst_Conformance::sendWindow()

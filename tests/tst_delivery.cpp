@@ -1,6 +1,6 @@
 // Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
-// How notifications reach a socket (DESIGN.md: Data, "the peer is told
-// through its own event loop"), including the same-thread delivery chain,
+// How notifications reach a socket (memsocket.h, write(): "the peer
+// hears of them through its own event loop"), including the same-thread delivery chain,
 // bytesWritten() accounting with late listeners, server-side socket ownership
 // at scale, and byte order across small and shared writes.
 #include <MemConn/MemServer>

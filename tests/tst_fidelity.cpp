@@ -1,5 +1,6 @@
 // Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
-// Differential conformance (DESIGN.md: the whole contract; issue "Fidelity"):
+// Differential conformance (memsocket.h and memserver.h, which promise
+// QLocalSocket's behaviour; docs/semantics.md lists the differences):
 // each scenario is written once and run over QLocalSocket/QLocalServer and
 // over MemSocket/MemServer on memu and memb; what each observes (return
 // values, states, errors, signal order, bytes) is logged and MemConn's log
@@ -628,8 +629,8 @@ private Q_SLOTS:
     void addPendingConnectionOfForeignSockets();
     void pauseAccepting();
 
-    // Documented differences (README "Where MemConn differs from
-    // QLocalSocket"): each checks MemConn's promise, and that Qt still differs.
+    // Documented differences (README "Where MemConn differs from Qt", each
+    // promised in memsocket.h or memserver.h): each checks MemConn's promise, and that Qt still differs.
     void differenceBytesWrittenFollowsPeerReads();
     void differenceBytesReadableBeforeReadyRead();
     void differenceFlushHasNothingToDo();

@@ -319,11 +319,11 @@ void tst_Leaves::deadlinesStartForeverAndCostNothing()
 void tst_Leaves::deadlinesExpireAndComeBack()
 {
     Deadlines d;
-    d.set(Deadlines::ReadKind, QDeadlineTimer(0));
+    d.set({Deadlines::Kind::Read}, QDeadlineTimer(0));
     QVERIFY(d.anySet());
     QVERIFY(d.expired(Deadlines::Kind::Read));
     QVERIFY(!d.expired(Deadlines::Kind::Write));
-    d.set(Deadlines::ReadKind, QDeadlineTimer::Forever);
+    d.set({Deadlines::Kind::Read}, QDeadlineTimer::Forever);
     QVERIFY(!d.anySet());
     QVERIFY(!d.expired(Deadlines::Kind::Read));
 }
@@ -332,14 +332,14 @@ void tst_Leaves::deadlinesFireOncePerSetterCall()
 {
     Deadlines d;
     qint64 next = 0;
-    d.set(Deadlines::BothKinds, QDeadlineTimer(0));   // one call, both kinds
+    d.set({Deadlines::Kind::Read, Deadlines::Kind::Write}, QDeadlineTimer(0));   // one call, both kinds
     QCOMPARE(d.takeFired(&next), 1);
     QCOMPARE(d.takeFired(&next), 0);                  // once only
-    d.set(Deadlines::ReadKind, QDeadlineTimer(0));
-    d.set(Deadlines::WriteKind, QDeadlineTimer(0));   // two calls
+    d.set({Deadlines::Kind::Read}, QDeadlineTimer(0));
+    d.set({Deadlines::Kind::Write}, QDeadlineTimer(0));   // two calls
     QCOMPARE(d.takeFired(&next), 2);
-    d.set(Deadlines::ReadKind, QDeadlineTimer(0));
-    d.set(Deadlines::ReadKind, QDeadlineTimer::Forever);   // moved away before it fired
+    d.set({Deadlines::Kind::Read}, QDeadlineTimer(0));
+    d.set({Deadlines::Kind::Read}, QDeadlineTimer::Forever);   // moved away before it fired
     QCOMPARE(d.takeFired(&next), 0);
 }
 
@@ -347,11 +347,11 @@ void tst_Leaves::deadlinesNextFiring()
 {
     Deadlines d;
     qint64 next = 0;
-    d.set(Deadlines::ReadKind, QDeadlineTimer(5000));
-    d.set(Deadlines::WriteKind, QDeadlineTimer(2000));
+    d.set({Deadlines::Kind::Read}, QDeadlineTimer(5000));
+    d.set({Deadlines::Kind::Write}, QDeadlineTimer(2000));
     QCOMPARE(d.takeFired(&next), 0);
     QVERIFY2(next > 1000 && next <= 2000, qPrintable(QString::number(next)));
-    d.set(Deadlines::BothKinds, QDeadlineTimer(std::chrono::hours(24 * 40)));   // beyond an int of ms
+    d.set({Deadlines::Kind::Read, Deadlines::Kind::Write}, QDeadlineTimer(std::chrono::hours(24 * 40)));   // beyond an int of ms
     QCOMPARE(d.takeFired(&next), 0);
     QVERIFY(next > qint64(std::numeric_limits<int>::max()));
 }
@@ -361,7 +361,7 @@ void tst_Leaves::deadlinesEarlierCutsATimeout()
     Deadlines d;
     const QDeadlineTimer timeout(10000);
     QCOMPARE(d.earlier(Deadlines::Kind::Read, timeout), timeout);
-    d.set(Deadlines::ReadKind, QDeadlineTimer(100));
+    d.set({Deadlines::Kind::Read}, QDeadlineTimer(100));
     QVERIFY(d.earlier(Deadlines::Kind::Read, timeout).remainingTime() <= 100);
     QCOMPARE(d.earlier(Deadlines::Kind::Write, timeout), timeout);
 }
@@ -374,8 +374,11 @@ void tst_Leaves::deadlineSettersFromManyThreads()
     for (int t = 0; t < 4; ++t) {
         threads.emplace_back([&d, t] {
             for (int i = 0; i < 2000; ++i) {
-                d.set(t % 2 ? Deadlines::ReadKind : Deadlines::BothKinds,
-                      i % 3 ? QDeadlineTimer(i % 5) : QDeadlineTimer(QDeadlineTimer::Forever));
+                const QDeadlineTimer when = i % 3 ? QDeadlineTimer(i % 5) : QDeadlineTimer(QDeadlineTimer::Forever);
+                if (t % 2)
+                    d.set({Deadlines::Kind::Read}, when);
+                else
+                    d.set({Deadlines::Kind::Read, Deadlines::Kind::Write}, when);
                 (void)d.expired(Deadlines::Kind::Write);
             }
         });
@@ -385,7 +388,7 @@ void tst_Leaves::deadlineSettersFromManyThreads()
         d.takeFired(&next);
     for (std::thread &t : threads)
         t.join();
-    d.set(Deadlines::BothKinds, QDeadlineTimer::Forever);
+    d.set({Deadlines::Kind::Read, Deadlines::Kind::Write}, QDeadlineTimer::Forever);
     QVERIFY(!d.anySet());
 }
 

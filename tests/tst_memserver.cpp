@@ -1,5 +1,5 @@
 // Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
-// MemServer: accepting, the backlog, closing, waiting, subclassing (DESIGN.md: Listening).
+// MemServer: accepting, the backlog, closing, waiting, subclassing (memserver.h).
 #include <MemConn/MemServer>
 #include <MemConn/MemSocket>
 

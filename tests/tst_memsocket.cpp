@@ -1,6 +1,6 @@
 // Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
 // MemSocket in one thread: connecting, data, memu accounting, closing, errors
-// (DESIGN.md: Connecting, Data, Closing).
+// (memsocket.h: connectToServer(), write(), read(), the closes).
 #include <MemConn/MemServer>
 #include <MemConn/MemSocket>
 

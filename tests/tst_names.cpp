@@ -1,5 +1,5 @@
 // Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
-// Names, networks and the process-wide registry (DESIGN.md: Names and networks, Listening).
+// Names, networks and the process-wide registry (memserver.h: listen(); memsocket.h: connectToServer(), localName()).
 #include <MemConn/MemServer>
 #include <MemConn/MemSocket>
 

@@ -1,6 +1,6 @@
 // Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
-// Re-entrancy and lifetime (DESIGN.md: Threads; issue "Re-entrancy and
-// lifetime"): handlers that delete their socket, nest event loops, reconnect
+// Re-entrancy and lifetime (memsocket.h, the class comment: an end may be
+// deleted, closed or reconnected inside any of its own signal handlers): handlers that delete their socket, nest event loops, reconnect
 // or wait. Where Qt defines the outcome, the same scenario runs over
 // QLocalSocket and its answer is the expected value.
 #include <MemConn/MemServer>

@@ -1,6 +1,6 @@
 // Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
 // Qt's stream helpers over a MemSocket: QDataStream transactions (the fortune
-// protocol), QTextStream, readLine(), peek(), getChar() (DESIGN.md: Data).
+// protocol), QTextStream, readLine(), peek(), getChar() (memsocket.h: read, peek and transactions).
 #include <MemConn/MemServer>
 #include <MemConn/MemSocket>
 

@@ -3,7 +3,7 @@
 // MemTcpSocket/MemTcpServer, both driven through QTcpServer*/QTcpSocket*/
 // QAbstractSocket*/QIODevice* pointers. What each observes is compared line
 // by line; the lines that may differ are the named exceptions below (also in
-// the README). This is the guard for a new Qt version changing what
+// docs/tcp.md). This is the guard for a new Qt version changing what
 // QAbstractSocket's non-virtual members do with no socket engine.
 #include "testutil.h"
 
@@ -18,7 +18,7 @@
 
 namespace {
 
-// Observations that may differ, and why (kept in step with the README).
+// Observations that may differ, and why (kept in step with docs/tcp.md).
 const QHash<QString, QString> &exceptions()
 {
     static const QHash<QString, QString> list{

@@ -1,6 +1,7 @@
 // Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
 // Two ends in different threads: blocking waits, moves, deletion mid-transfer,
-// threads that exit (DESIGN.md: Threads).
+// threads that exit (memsocket.h, the class comment: ends in
+// different threads, moves while connected).
 #include <MemConn/MemServer>
 #include <MemConn/MemSocket>
 

@@ -34,8 +34,10 @@ struct Conditions;
     connected, also from inside one of its own slots, as Qt allows: what the
     socket had still to emit for the event that slot serves (the rest of a
     close, a bytesWritten() count, readyRead() for newer bytes) is emitted in
-    the new thread, and nothing more in the old one. Where MemSocket differs
-    from QLocalSocket, the member says so.
+    the new thread, and nothing more in the old one. Either end may be
+    deleted, closed or reconnected at any moment, inside any of its own
+    signal handlers included. Where MemSocket differs from QLocalSocket, the
+    member says so.
 */
 class MEMCONN_EXPORT MemSocket : public QIODevice
 {
@@ -239,10 +241,10 @@ public:
         false at once (SocketTimeoutError, the reason in errorString()): that
         peer cannot run while this thread blocks.
 
-        Before it sleeps, the calling thread may spin for at most 50 us
-        (never past the timeout or deadline) when its recent waits showed
-        that the peer usually answers that fast and spinning beat sleeping;
-        on one CPU it never spins. waitForBytesWritten() does the same.
+        Before it sleeps, the calling thread may spin briefly (never past
+        the timeout or deadline) when its recent waits showed that spinning
+        answers sooner than sleeping; on one CPU it never spins.
+        waitForBytesWritten() does the same.
     */
     bool waitForReadyRead(int msecs = 30000) override;
     /*!
@@ -301,11 +303,7 @@ public:
     // handed to the peer, and read back, without a copy. Zero-copy therefore
     // needs the static type MemSocket: called through a QIODevice pointer
     // (QDataStream, QTextStream, Qt Remote Objects, generic code) they behave
-    // the same, with one copy. Copies of 16 KiB and more go into buffers that
-    // earlier reads freed (a process-wide pool of at most 8 MiB in 32
-    // buffers, kept only while readers free them; an idle connection holds
-    // none), so large writes through a QIODevice pointer do not fault in
-    // fresh memory each time.
+    // the same, with one copy.
     using QIODevice::read;
     using QIODevice::write;
     /*!
