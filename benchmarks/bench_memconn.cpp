@@ -744,6 +744,20 @@ int main(int argc, char **argv)
     QString outDir = QStringLiteral("benchmark-results");
     QStringList qtArgs{app.arguments().first()};
     const QStringList args = app.arguments().mid(1);
+    // --markdown CSV, --headline CSV: the table of a saved run, in Markdown,
+    // for docs/performance.md and the README (ctest compares them).
+    if (args.size() == 2 && (args.at(0) == QLatin1String("--markdown") || args.at(0) == QLatin1String("--headline"))) {
+        Report report;
+        QString error;
+        if (!report.readCsv(args.at(1), &error)) {
+            QTextStream(stderr) << error << '\n';
+            return 1;
+        }
+        const QStringList headline{QStringLiteral("1 "), QStringLiteral("3a "), QStringLiteral("4a "),
+                                   QStringLiteral("5b one way 1 KiB"), QStringLiteral("5c connect, 0 open")};
+        QTextStream(stdout) << report.markdown(args.at(0) == QLatin1String("--headline") ? headline : QStringList());
+        return 0;
+    }
     bool ownLog = true;
     for (qsizetype i = 0; i < args.size(); ++i) {
         if (args.at(i) == QStringLiteral("--out") && i + 1 < args.size()) {

@@ -5,6 +5,7 @@
 #include <QtCore/qstringlist.h>
 #include <QtCore/qtextstream.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace {
@@ -66,6 +67,36 @@ const Figure *Report::find(const QString &shape, Kind kind) const
     return nullptr;
 }
 
+double Report::speedup(const QString &shape, Kind mine, Kind peer) const
+{
+    // How many times faster `mine` is than `peer` on `shape`; 0 unless both ran.
+    const Figure *m = find(shape, mine);
+    const Figure *p = find(shape, peer);
+    return m && p && m->nsPerOp > 0 && p->nsPerOp > 0 ? p->nsPerOp / m->nsPerOp : 0.0;
+}
+
+Report::Row Report::row(const QString &shape) const
+{
+    Row r;
+    for (int i = 0; i < 4; ++i) {
+        const Figure *f = find(shape, kinds[i]);
+        r.times[i] = f ? (f->nsPerOp > 0 ? ns(f->nsPerOp) : QStringLiteral("n/a")) : QStringLiteral("-");
+    }
+    const Figure *mu = find(shape, Kind::Memu);
+    const Figure *tcp = find(shape, Kind::Tcp);
+    r.allocs = (mu ? count(mu->allocsPerOp) : QStringLiteral("-")) + QLatin1Char('/')
+             + (tcp ? count(tcp->allocsPerOp) : QStringLiteral("-"));
+    r.bytes = (mu ? count(mu->bytesPerOp) : QStringLiteral("-")) + QLatin1Char('/')
+            + (tcp ? count(tcp->bytesPerOp) : QStringLiteral("-"));
+    const std::pair<Kind, Kind> pairs[] = {{Kind::Memu, Kind::Tcp}, {Kind::Memu, Kind::Local},
+                                           {Kind::Memb, Kind::Tcp}, {Kind::Memb, Kind::Local}};
+    for (int i = 0; i < 4; ++i) {
+        const double x = speedup(shape, pairs[i].first, pairs[i].second);
+        r.ratios[i] = x > 0 ? QString(QString::number(x, 'f', 1) + QLatin1Char('x')) : QStringLiteral("-");
+    }
+    return r;
+}
+
 QString Report::table() const
 {
     QString out;
@@ -75,12 +106,6 @@ QString Report::table() const
     for (const QString &shape : shapes)
         w0 = qMax(w0, int(shape.size()) + 2);
     const int w = 14, wa = 16, wb = 18, wr = 8;
-    // How many times faster `mine` is than `peer` on `shape`; 0 unless both ran.
-    auto speedup = [&](const QString &shape, Kind mine, Kind peer) {
-        const Figure *m = find(shape, mine);
-        const Figure *p = find(shape, peer);
-        return m && p && m->nsPerOp > 0 && p->nsPerOp > 0 ? p->nsPerOp / m->nsPerOp : 0.0;
-    };
     auto ratio = [&](const QString &shape, Kind mine, Kind peer) {
         const double r = speedup(shape, mine, peer);
         return r > 0 ? QString(QString::number(r, 'f', 1) + QLatin1Char('x')) : QStringLiteral("-");
@@ -92,19 +117,12 @@ QString Report::table() const
     s << "times faster: memu vs TCP, Local | memb vs TCP, Local\n";
     s << QString(w0 + 4 * w + wa + wb + 4 * wr + 2, QLatin1Char('-')) << '\n';
     for (const QString &shape : shapes) {
+        const Row r = row(shape);
         s << pad(shape, w0);
-        for (Kind k : kinds) {
-            const Figure *f = find(shape, k);
-            s << pad(f ? (f->nsPerOp > 0 ? ns(f->nsPerOp) : QStringLiteral("n/a")) : QStringLiteral("-"), w);
-        }
-        const Figure *mu = find(shape, Kind::Memu);
-        const Figure *tcp = find(shape, Kind::Tcp);
-        s << pad((mu ? count(mu->allocsPerOp) : QStringLiteral("-")) + QLatin1Char('/')
-                     + (tcp ? count(tcp->allocsPerOp) : QStringLiteral("-")), wa)
-          << pad((mu ? count(mu->bytesPerOp) : QStringLiteral("-")) + QLatin1Char('/')
-                     + (tcp ? count(tcp->bytesPerOp) : QStringLiteral("-")), wb)
-          << pad(ratio(shape, Kind::Memu, Kind::Tcp), wr) << pad(ratio(shape, Kind::Memu, Kind::Local), wr)
-          << "| " << pad(ratio(shape, Kind::Memb, Kind::Tcp), wr) << ratio(shape, Kind::Memb, Kind::Local) << '\n';
+        for (const QString &t : r.times)
+            s << pad(t, w);
+        s << pad(r.allocs, wa) << pad(r.bytes, wb) << pad(r.ratios[0], wr) << pad(r.ratios[1], wr) << "| "
+          << pad(r.ratios[2], wr) << r.ratios[3] << '\n';
     }
     QStringList notes;
     for (const Figure &f : m_figures)
@@ -151,6 +169,102 @@ QString Report::table() const
         s << '\n';
     }
     return out;
+}
+
+QString Report::markdown(const QStringList &shapes) const
+{
+    QString out;
+    QTextStream s(&out);
+    s << "| shape (time per op) | memu | memb | QTcpSocket | QLocalSocket | allocs memu/tcp | B/op memu/tcp"
+         " | memu vs TCP / Local | memb vs TCP / Local |\n"
+      << "|---|---|---|---|---|---|---|---|---|\n";
+    std::pair<double, double> range[2] = {{0, 0}, {0, 0}};   // memu's and memb's speedups over TCP
+    for (const QString &shape : shapesInOrder(m_figures)) {
+        if (!shapes.isEmpty()
+            && std::none_of(shapes.begin(), shapes.end(), [&](const QString &p) { return shape.startsWith(p); }))
+            continue;
+        const Row r = row(shape);
+        s << "| " << shape;
+        for (const QString &t : r.times)
+            s << " | " << (t == QLatin1String("-") ? QString() : t);
+        s << " | " << r.allocs << " | " << r.bytes << " | " << r.ratios[0] << " / " << r.ratios[1] << " | "
+          << r.ratios[2] << " / " << r.ratios[3] << " |\n";
+        for (Kind k : {Kind::Memu, Kind::Memb}) {
+            if (const double x = speedup(shape, k, Kind::Tcp); x > 0) {
+                auto &[low, high] = range[k == Kind::Memb];
+                low = low > 0 ? qMin(low, x) : x;
+                high = qMax(high, x);
+            }
+        }
+    }
+    if (!shapes.isEmpty() && range[0].first > 0) {
+        s << "\nmemu is " << QString::number(range[0].first, 'f', 1) << "x to "
+          << QString::number(range[0].second, 'f', 1) << "x faster than QTcpSocket on these rows, memb "
+          << QString::number(range[1].first, 'f', 1) << "x to " << QString::number(range[1].second, 'f', 1)
+          << "x.\n";
+    }
+    return out;
+}
+
+bool Report::readCsv(const QString &path, QString *error)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly | QIODevice::Text)) {
+        *error = path + QStringLiteral(": ") + f.errorString();
+        return false;
+    }
+    // Fields as writeCsv() writes them: shape and note quoted ("" inside),
+    // the others bare.
+    auto fields = [](const QString &line) {
+        QStringList out;
+        QString field;
+        bool quoted = false;
+        for (qsizetype i = 0; i < line.size(); ++i) {
+            const QChar c = line.at(i);
+            if (quoted && c == QLatin1Char('"') && i + 1 < line.size() && line.at(i + 1) == QLatin1Char('"')) {
+                field += c;
+                ++i;
+            } else if (c == QLatin1Char('"')) {
+                quoted = !quoted;
+            } else if (c == QLatin1Char(',') && !quoted) {
+                out << field;
+                field.clear();
+            } else {
+                field += c;
+            }
+        }
+        out << field;
+        return out;
+    };
+    QTextStream in(&f);
+    in.readLine();   // the header
+    for (int line = 2; !in.atEnd(); ++line) {
+        const QStringList x = fields(in.readLine());
+        if (x.size() != 7) {
+            *error = QStringLiteral("%1:%2: expected 7 fields").arg(path).arg(line);
+            return false;
+        }
+        Figure fig;
+        fig.shape = x.at(0);
+        bool known = false;
+        for (Kind k : kinds) {
+            if (x.at(1) == QLatin1StringView(kindName(k))) {
+                fig.kind = k;
+                known = true;
+            }
+        }
+        if (!known) {
+            *error = QStringLiteral("%1:%2: unknown transport %3").arg(path).arg(line).arg(x.at(1));
+            return false;
+        }
+        fig.nsPerOp = x.at(2).toDouble();
+        fig.allocsPerOp = x.at(3).toDouble();
+        fig.bytesPerOp = x.at(4).toDouble();
+        fig.cpuNsPerOp = x.at(5).toDouble();
+        fig.note = x.at(6);
+        add(fig);
+    }
+    return true;
 }
 
 bool Report::writeCsv(const QString &path) const

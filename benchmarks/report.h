@@ -42,10 +42,26 @@ public:
     const Figure *find(const QString &shape, Kind kind) const;
 
     QString table() const;
+    // The same rows as table() in Markdown, for docs/performance.md; with
+    // `shapes`, only the rows whose shape starts with one of them (the
+    // README's headline table).
+    QString markdown(const QStringList &shapes = {}) const;
     bool writeCsv(const QString &path) const;
+    // Reads what writeCsv() wrote; false (with `error`) when it cannot.
+    bool readCsv(const QString &path, QString *error);
     bool writeSvg(const QString &path) const;
 
 private:
+    // One row's cells, as both tables show them.
+    struct Row
+    {
+        QString times[4];          // per kind, as `kinds` orders them
+        QString allocs, bytes;     // memu/tcp
+        QString ratios[4];         // memu vs TCP, Local; memb vs TCP, Local
+    };
+    Row row(const QString &shape) const;
+    double speedup(const QString &shape, Kind mine, Kind peer) const;
+
     QList<Figure> m_figures;
     QList<Highlight> m_highlights;
     QString m_floor, m_floorOf;

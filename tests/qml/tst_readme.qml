@@ -1,5 +1,5 @@
 // Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
-// The QML snippet of README.md ("QML"), as written there, runs and echoes.
+// The QML snippet of docs/qml.md, as written there, runs and echoes.
 import QtQuick
 import QtTest
 import MemConn
@@ -9,7 +9,7 @@ TestCase {
     name: "ReadmeSnippet"
     property var lines: []
 
-    // --- as in README.md, but for the lines pushed to testCase.lines ---
+    // --- as in docs/qml.md, but for the lines pushed to testCase.lines ---
     MemServer {
         name: "chat"                 // "memu:chat", "memb:chat" too
         listening: true              // false closes; reads false (with errorString) if listen() failed
