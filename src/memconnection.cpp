@@ -4,11 +4,8 @@
 #include "memconnspin_p.h"
 #include "memdeadlines_p.h"
 
-#include <QtCore/qabstracteventdispatcher.h>
 #include <QtCore/qcoreapplication.h>
-#include <QtCore/qpointer.h>
 #include <QtCore/qthread.h>
-#include <QtCore/qvarlengtharray.h>
 
 #include <atomic>
 #include <chrono>
@@ -20,25 +17,11 @@ namespace MemConnPrivate {
 // Delivery: the one rule for telling an end, and the one place that posts.
 
 namespace {
-// Same-thread notifications delivered in one turn of the event loop before
-// the rest are posted, so that two chatty ends cannot starve the loop.
-constexpr int kHopBudget = 256;
-
 QEvent::Type notifyEventType()
 {
     static const auto type = QEvent::Type(QEvent::registerEventType());
     return type;
 }
-
-struct Chain
-{
-    QVarLengthArray<std::pair<std::shared_ptr<Connection>, EndIndex>, 16> queue;
-    qsizetype head = 0;   // next entry to deliver
-    int budget = kHopBudget;
-    QPointer<QAbstractEventDispatcher> watched;   // whose nested loops flush the chain
-};
-thread_local Chain chainStorage;
-thread_local Chain *currentChain = nullptr;
 } // namespace
 
 void postNotification(QObject *receiver)
@@ -51,57 +34,28 @@ bool isNotification(const QEvent *event)
     return event->type() == notifyEventType();
 }
 
-// A handler that runs a nested event loop (QEventLoop::exec(),
-// processEvents(), a modal dialog) must see what it raised delivered by that
-// loop: the dispatcher announces every iteration (aboutToBlock() or awake()),
-// and then whatever waits in the chain is posted instead.
-void flushChain()
-{
-    Chain *chain = currentChain;
-    if (!chain)
-        return;
-    for (qsizetype i = chain->head; i < chain->queue.size(); ++i) {
-        auto &[conn, which] = chain->queue[i];
-        std::lock_guard lock(conn->m_mutex);
-        Connection::End &e = conn->m_end[which];
-        if (e.queued == Connection::Queued::Chained && e.receiver) {
-            e.queued = Connection::Queued::Posted;
-            postNotification(e.receiver->receiverObject());
-        }
-    }
-    chain->queue.clear();
-    chain->head = 0;
-}
+// One hop per event-loop pass, as Qt's sockets do: a notification is always
+// a posted event, also for a receiver in the raising thread, so what a slot
+// raises while a notification is delivered (a reply written in readyRead())
+// reaches its receiver in a later pass (Qt delivers the events posted during
+// sendPostedEvents() in the next one), never inside the pass that raised it.
+namespace {
+thread_local int deliveryDepth = 0;   // DeliveryScopes open in this thread
+} // namespace
 
-DeliveryScope::DeliveryScope() : m_outermost(currentChain == nullptr)
+DeliveryScope::DeliveryScope()
 {
-    if (!m_outermost)
-        return;
-    currentChain = &chainStorage;
-    if (chainStorage.watched)
-        return;   // hooked once per thread (again only if its dispatcher goes)
-    if (QAbstractEventDispatcher *dispatcher = QAbstractEventDispatcher::instance()) {
-        chainStorage.watched = dispatcher;
-        QObject::connect(dispatcher, &QAbstractEventDispatcher::aboutToBlock, dispatcher, flushChain,
-                         Qt::DirectConnection);
-        QObject::connect(dispatcher, &QAbstractEventDispatcher::awake, dispatcher, flushChain,
-                         Qt::DirectConnection);
-    }
+    ++deliveryDepth;
 }
 
 DeliveryScope::~DeliveryScope()
 {
-    if (!m_outermost)
-        return;
-    Chain *chain = currentChain;
-    while (chain->head < chain->queue.size()) {
-        auto [conn, which] = std::move(chain->queue[chain->head++]);
-        Connection::deliverNowOrPost(conn, which);
-    }
-    chain->queue.clear();
-    chain->head = 0;
-    chain->budget = kHopBudget;
-    currentChain = nullptr;
+    --deliveryDepth;
+}
+
+bool Connection::deferHere(const End &e)
+{
+    return deliveryDepth > 0 && e.receiver && e.receiver->receiverObject()->thread() == QThread::currentThread();
 }
 
 void Connection::queueNotification(EndIndex which)
@@ -109,16 +63,8 @@ void Connection::queueNotification(EndIndex which)
     End &e = m_end[which];
     if (!e.wantsWritten && (e.pending & ~unsigned(NotifyWritten)) == 0)
         return;   // only bytesWritten() to tell, and nothing listens: the count waits
-    QObject *object = e.receiver->receiverObject();
-    Chain *chain = currentChain;
-    if (chain && chain->budget > 0 && object->thread() == QThread::currentThread()) {
-        --chain->budget;
-        e.queued = Queued::Chained;
-        chain->queue.append({shared_from_this(), which});
-        return;
-    }
     e.queued = Queued::Posted;
-    postNotification(object);
+    postNotification(e.receiver->receiverObject());
 }
 
 void Connection::deliverNowOrPost(const std::shared_ptr<Connection> &conn, EndIndex which)
@@ -128,7 +74,7 @@ void Connection::deliverNowOrPost(const std::shared_ptr<Connection> &conn, EndIn
         std::lock_guard lock(conn->m_mutex);
         End &e = conn->m_end[which];
         receiver = e.receiver;
-        if (!receiver || e.queued == Queued::Posted || (e.queued == Queued::No && !e.pending))
+        if (!receiver || e.queued == Queued::Posted || !e.pending)
             return;
         if (receiver->receiverObject()->thread() != QThread::currentThread()) {   // moved meanwhile
             e.queued = Queued::Posted;
@@ -282,6 +228,7 @@ void Connection::closeEnd(EndIndex which, bool abort)
     e.receiver = nullptr;
     e.closed = true;
     e.pending = 0;
+    e.later = 0;
     e.readByPeer = 0;
     if (which == Server)
         m_acceptor = nullptr;
@@ -593,6 +540,11 @@ Connection::Pending Connection::takePending(EndIndex which)
     e.pending = 0;
     e.readByPeer = 0;
     e.queued = Queued::No;
+    if (e.later) {   // raised while this event waited: its own post, a later pass
+        e.pending = std::exchange(e.later, 0);
+        if (e.receiver)
+            queueNotification(which);
+    }
     announceRest(which);
     return p;
 }
@@ -650,6 +602,7 @@ Connection::WaitOutcome Connection::wait(EndIndex me, WaitFor what, QDeadlineTim
         const Shaper *inbound = m_shaper[peerOf(me)].get();
         releaseHeld(me);
         End &mine = m_end[me];
+        mine.pending |= std::exchange(mine.later, 0);   // a blocking wait takes every notice
         const bool peerGone = m_end[peerOf(me)].closed;
         switch (what) {
         case WaitFor::Connected:

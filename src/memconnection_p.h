@@ -4,10 +4,10 @@
 // One connection: the state its two ends share, and every operation that
 // locks it. A byte written by one end is appended to that end's Stream under
 // the mutex, and the other end is told through notify(): the one place that
-// coalesces notifications and either chains them (same thread, inside a
-// MemConn delivery) or posts one event (postNotification(), the one postEvent
-// call site). The reader takes the bytes out in read()/takeAll(), which
-// acknowledges them and tells the writer (bytesWritten()).
+// coalesces notifications and posts one event for them
+// (postNotification(), the one postEvent call site). The reader takes the
+// bytes out in read()/takeAll(), which acknowledges them and tells the writer
+// (bytesWritten()).
 //
 // Lifetime: each end holds a std::shared_ptr<Connection>. End::receiver is
 // the only pointer to an end's object; it is cleared under the mutex before
@@ -30,14 +30,11 @@
 //      (memconditions.cpp), the network map's (memendpoint.cpp), and the
 //      running capture's slot (memcapture.cpp)
 //
-// Same-thread delivery: while a thread delivers a MemConn notification, the
-// notifications it raises for receivers of the same thread join that turn of
-// the event loop (they run after the current handler returns, never inside
-// the writer's call stack) instead of costing a posted event each, up to
-// kHopBudget hops per turn. If the handler runs a nested event loop, what it
-// raised is posted at once, so the nested loop delivers it. bytesWritten()
-// is only raised when something is connected to it; the count waits in
-// End::readByPeer otherwise.
+// Delivery: one hop per event-loop pass, as Qt's sockets do. A notification
+// is a posted event, also within one thread, so what a slot raises while it
+// handles one reaches its receiver in a later pass of the event loop
+// (memsocket.h, write()). bytesWritten() is only raised when something is
+// connected to it; the count waits in End::readByPeer otherwise.
 
 #include "memcapture_p.h"
 #include "memconditions_p.h"
@@ -221,15 +218,17 @@ public:
                      const std::atomic<Deadlines *> &deadlines);
 
     // Delivers the pending notification of end `e` now when its receiver lives
-    // in this thread, or posts it. For the chain and a server's first delivery.
+    // in this thread, or posts it: a server's socket hears what arrived with
+    // its connection in the pass that accepted it.
     static void deliverNowOrPost(const std::shared_ptr<Connection> &conn, EndIndex e);
 
 private:
-    enum class Queued { No, Chained, Posted };
+    enum class Queued { No, Posted };
     struct End
     {
         Receiver *receiver = nullptr;   // null before the object exists and after it went away
         unsigned pending = 0;           // Notify reasons not yet handled
+        unsigned later = 0;             // reasons for a post of their own, after the one on its way
         Queued queued = Queued::No;
         bool closed = false;            // this end closed, aborted or was deleted
         bool wantsWritten = false;      // something is connected to bytesWritten()
@@ -243,10 +242,18 @@ private:
     void notify(EndIndex which, unsigned reasons)
     {
         End &e = m_end[which];
+        if (e.queued == Queued::Posted && Q_UNLIKELY(deferHere(e))) {
+            e.later |= reasons;   // raised in this pass: announced in a later one
+            return;
+        }
         e.pending |= reasons;
         if (e.queued == Queued::No && e.receiver)
             queueNotification(which);   // else already on its way, or nobody to tell
     }
+    // True when this thread runs a MemConn handler (DeliveryScope) and `e`'s
+    // receiver lives here: its event, posted before this pass, may still
+    // be delivered in this pass, so what the handler raises must not join it.
+    static bool deferHere(const End &e);
     void queueNotification(EndIndex which);
     void acknowledge(EndIndex reader, qint64 n);
     void credit(EndIndex writer, qint64 n);
@@ -341,8 +348,6 @@ private:
             notify(to, NotifyData);
     }
 
-    friend void flushChain();
-    friend class DeliveryScope;
 
     std::mutex m_mutex;
     // Blocking waits, all on m_changed. The hot paths wake only who cares: a
@@ -369,17 +374,18 @@ private:
     std::unique_ptr<CaptureFlow> m_capture;   // null: not captured (set by create())
 };
 
-// Marks the delivery of one MemConn notification in this thread (see the
-// file comment): the outermost scope delivers what was chained meanwhile.
+// Marks this thread as running a MemConn handler (a notification, a deadline
+// or shaping timer, a server's arrivals): one hop per event-loop pass, as
+// Qt's sockets do. A notification is a posted event, so what a handler raises
+// reaches its receiver in a later pass; and what it raises for an end whose
+// event is already posted waits in End::later for a post of its own, instead
+// of joining an event this pass may still deliver.
 class DeliveryScope
 {
 public:
     DeliveryScope();
     ~DeliveryScope();
     Q_DISABLE_COPY_MOVE(DeliveryScope)
-
-private:
-    bool m_outermost;
 };
 
 // Waits on `cond` until woken or `deadline` passes; false once it has passed.

@@ -1,10 +1,19 @@
 // Copyright (C) 2026 The MemConn authors. SPDX-License-Identifier: Apache-2.0
-// How notifications reach a socket (memsocket.h, write(): "the peer
-// hears of them through its own event loop"), including the same-thread delivery chain,
-// bytesWritten() accounting with late listeners, server-side socket ownership
-// at scale, and byte order across small and shared writes.
+// How notifications reach a socket (memsocket.h, write(): "the peer hears of
+// them through its own event loop ... in a later pass of that loop"): QTest's
+// spy.wait() idiom asked of QLocalSocket and QTcpSocket, bytesWritten()
+// accounting with late listeners, server-side socket ownership at scale, and
+// byte order across small and shared writes.
 #include <MemConn/MemServer>
 #include <MemConn/MemSocket>
+#include <MemConn/MemTcpServer>
+#include <MemConn/MemTcpSocket>
+
+#include <QtCore/qelapsedtimer.h>
+#include <QtNetwork/qlocalserver.h>
+#include <QtNetwork/qlocalsocket.h>
+#include <QtNetwork/qtcpserver.h>
+#include <QtNetwork/qtcpsocket.h>
 
 #include <QtCore/qrandom.h>
 #include <QtCore/qtimer.h>
@@ -20,6 +29,8 @@ class tst_Delivery : public QObject
 {
     Q_OBJECT
 private Q_SLOTS:
+    void spyWaitIdiom_data();
+    void spyWaitIdiom();
     void notNestedInTheWritersSlot();
     void endlessSameThreadEchoDoesNotStarveTheEventLoop();
     void bytesWrittenWithLateListener();
@@ -27,6 +38,137 @@ private Q_SLOTS:
     void serverOwnsThousandsOfSockets();
     void mixedSmallAndSharedWritesKeepOrder();
 };
+
+
+namespace {
+enum class Transport { QLocal, QTcp, Memu, Memb, MemTcpMemu, MemTcpMemb };
+
+// A connected client and the server's side of it, in this thread, over
+// `transport`; both null when it could not connect.
+struct Link
+{
+    std::unique_ptr<QObject> server;
+    std::unique_ptr<QIODevice> client;
+    QIODevice *peer = nullptr;   // owned by `server`
+};
+
+Link connectOver(Transport t)
+{
+    Link l;
+    const QString name = uniqueName("spy");
+    switch (t) {
+    case Transport::QLocal: {
+        auto *server = new QLocalServer;
+        l.server.reset(server);
+        QLocalServer::removeServer(name);
+        if (!server->listen(name))
+            return {};
+        auto *client = new QLocalSocket;
+        l.client.reset(client);
+        client->connectToServer(name);
+        if (!client->waitForConnected(5000) || !server->waitForNewConnection(5000))
+            return {};
+        l.peer = server->nextPendingConnection();
+        break;
+    }
+    case Transport::QTcp:
+    case Transport::MemTcpMemu:
+    case Transport::MemTcpMemb: {
+        QTcpServer *server = t == Transport::QTcp ? new QTcpServer : new MemTcpServer;
+        l.server.reset(server);
+        QTcpSocket *client = nullptr;
+        if (t == Transport::QTcp) {
+            if (!server->listen(QHostAddress::LocalHost))
+                return {};
+            client = new QTcpSocket;
+        } else {
+            auto *mem = static_cast<MemTcpServer *>(server);
+            if (!mem->listen(QHostAddress::LocalHost))
+                return {};
+            auto *memClient = new MemTcpSocket;
+            memClient->setBuffered(t == Transport::MemTcpMemb);
+            client = memClient;
+        }
+        l.client.reset(client);
+        const quint16 port = t == Transport::QTcp ? server->serverPort()
+                                                  : static_cast<MemTcpServer *>(server)->serverPort();
+        client->connectToHost(QHostAddress::LocalHost, port);
+        if (!client->waitForConnected(5000))
+            return {};
+        if (t == Transport::QTcp ? !server->waitForNewConnection(5000)
+                                 : !static_cast<MemTcpServer *>(server)->waitForNewConnection(5000))
+            return {};
+        l.peer = server->nextPendingConnection();
+        break;
+    }
+    case Transport::Memu:
+    case Transport::Memb: {
+        auto *server = new MemServer;
+        l.server.reset(server);
+        const QString address = (t == Transport::Memb ? QStringLiteral("memb:") : QStringLiteral("memu:")) + name;
+        if (!server->listen(address))
+            return {};
+        auto *client = new MemSocket;
+        l.client.reset(client);
+        client->connectToServer(address);
+        l.peer = server->nextPendingConnection();
+        break;
+    }
+    }
+    if (!l.peer)
+        return {};
+    return l;
+}
+
+// QTest's idiom: the server replies "pong" from its readyRead() slot; the
+// test writes "ping", waits with a spy for the server, then with a spy for
+// the reply. What each wait returns, and whether the second returned within
+// a second (it must not sit out its timeout).
+QString spyIdiom(Transport t)
+{
+    Link l = connectOver(t);
+    if (!l.client)
+        return QStringLiteral("could not connect");
+    QIODevice *peer = l.peer;
+    QObject::connect(peer, &QIODevice::readyRead, peer, [peer] {
+        if (peer->readAll() == "ping")
+            peer->write("pong");
+    });
+    QSignalSpy peerSpy(peer, &QIODevice::readyRead);
+    QSignalSpy clientSpy(l.client.get(), &QIODevice::readyRead);
+    l.client->write("ping");
+    const bool first = peerSpy.wait(5000);
+    QElapsedTimer timer;
+    timer.start();
+    const bool second = clientSpy.wait(3000);   // as the idiom does: a wait for a new signal
+    const bool quick = timer.elapsed() < 1000;
+    return QStringLiteral("peer wait %1, reply %2 (%3 wait), reply \"%4\"")
+        .arg(first).arg(second).arg(quick ? QStringLiteral("quick") : QStringLiteral("slow"))
+        .arg(QString::fromLatin1(l.client->readAll()));
+}
+} // namespace
+
+void tst_Delivery::spyWaitIdiom_data()
+{
+    QTest::addColumn<int>("transport");
+    QTest::addColumn<int>("reference");
+    QTest::newRow("memu vs QLocalSocket") << int(Transport::Memu) << int(Transport::QLocal);
+    QTest::newRow("memb vs QLocalSocket") << int(Transport::Memb) << int(Transport::QLocal);
+    QTest::newRow("MemTcpSocket memb vs QTcpSocket") << int(Transport::MemTcpMemb) << int(Transport::QTcp);
+    QTest::newRow("MemTcpSocket memu vs QTcpSocket") << int(Transport::MemTcpMemu) << int(Transport::QTcp);
+}
+
+// The idiom of Qt Remote Objects' own tests: the second spy.wait() returns
+// at once over Qt's sockets, so it must over MemConn (the reply is announced
+// in a later event-loop pass than the one that ended the first wait).
+void tst_Delivery::spyWaitIdiom()
+{
+    QFETCH(int, transport);
+    QFETCH(int, reference);
+    const QString qt = spyIdiom(Transport(reference));
+    QCOMPARE(qt, QStringLiteral("peer wait 1, reply 1 (quick wait), reply \"pong\""));   // what Qt does
+    QCOMPARE(spyIdiom(Transport(transport)), qt);
+}
 
 void tst_Delivery::notNestedInTheWritersSlot()
 {

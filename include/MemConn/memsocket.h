@@ -328,7 +328,11 @@ public:
     /*!
         Hands \a size bytes to the peer at once, whole, and returns \a size;
         the peer hears of them through its own event loop (one readyRead() for
-        a burst). Returns -1, with error() and errorString() set, when not
+        a burst), in a later pass of that loop, never inside the pass that
+        runs this call, also when both ends live in one thread: as over
+        QLocalSocket, a reply written in a readyRead() slot is announced
+        after that slot's event-loop pass, so QSignalSpy::wait() for it
+        works. Returns -1, with error() and errorString() set, when not
         connected, not open for writing, the peer has gone, the write deadline
         has passed, or \a data is null.
     */
