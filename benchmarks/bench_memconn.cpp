@@ -8,6 +8,13 @@
 #include "transport.h"
 
 #include <MemConn/MemConn>
+#include <MemConn/MemServer>
+#include <MemConn/MemSocket>
+#include <MemConn/MemTcpServer>
+#include <MemConn/MemTcpSocket>
+
+#include <QtNetwork/qtcpserver.h>
+#include <QtNetwork/qtcpsocket.h>
 
 #include <QtCore/qbuffer.h>
 #include <QtCore/qcoreapplication.h>
@@ -41,6 +48,11 @@ const QString kPingBusy = QStringLiteral("3c ping-pong 8 B, two threads, all cor
 const QString kBulkBuffer = QStringLiteral("4a bulk 64 KiB, read(buf)");
 const QString kBulkReadAll = QStringLiteral("4b bulk 64 KiB, readAll()");
 const QString kMillion = QStringLiteral("6 1,000,000 open: connect");   // heap reused
+// The swap example's shape: a line request, a line reply, one thread, the
+// event loop driving both ends. Columns memu and memb are MemTcpSocket (9a)
+// and MemSocket (9b); QTcpSocket is itself.
+const QString kRequestTcp = QStringLiteral("9a request/response, QTcpSocket-typed code");
+const QString kRequestMem = QStringLiteral("9b request/response, MemSocket");
 
 // CPU time of the whole process (every thread), in ns.
 qint64 processCpuNs()
@@ -212,6 +224,8 @@ private Q_SLOTS:
     void pingPongDeadlines();
     void pingPongCapture_data();
     void pingPongCapture();
+    void requestResponse_data();
+    void requestResponse();
 };
 
 void Bench::initTestCase()
@@ -735,6 +749,86 @@ void Bench::pingPongCapture()
     memuPingPong(name, [](MemSocket &) {},
                  QStringLiteral("8 ping-pong memu, capture %1").arg(QLatin1StringView(tags[variant])));
     MemConn::stopCapture();
+}
+
+void Bench::requestResponse_data()
+{
+    QTest::addColumn<int>("kind");
+    QTest::addColumn<bool>("tcpTyped");
+    QTest::newRow("MemTcpSocket memu") << int(Kind::Memu) << true;
+    QTest::newRow("MemTcpSocket memb") << int(Kind::Memb) << true;
+    QTest::newRow("QTcpSocket") << int(Kind::Tcp) << true;
+    QTest::newRow("MemSocket memu") << int(Kind::Memu) << false;
+    QTest::newRow("MemSocket memb") << int(Kind::Memb) << false;
+}
+
+// Issue 25's shape: what QTcpSocket-typed code pays per request over
+// MemTcpSocket, over QTcpSocket, and over MemSocket written for it.
+void Bench::requestResponse()
+{
+    QFETCH(int, kind);
+    QFETCH(bool, tcpTyped);
+    const bool buffered = Kind(kind) == Kind::Memb;
+    std::unique_ptr<QObject> server;
+    std::unique_ptr<QIODevice> client;
+    const auto serve = [](QIODevice *s) {
+        QObject::connect(s, &QIODevice::readyRead, s, [s] {
+            while (s->canReadLine())
+                s->write("reply: " + s->readLine());
+        });
+    };
+    if (tcpTyped) {
+        // As production code does it: the factories, following the network map.
+        MemConn::mapNetwork(QStringLiteral("tcp"), Kind(kind) == Kind::Tcp ? QString()
+                                                   : buffered ? QStringLiteral("memb") : QStringLiteral("memu"));
+        QTcpServer *tcp = MemConn::createTcpServer();
+        server.reset(tcp);
+        QTcpSocket *socket = MemConn::createTcpSocket();
+        client.reset(socket);
+        MemConn::mapNetwork(QStringLiteral("tcp"), QString());
+        QVERIFY(MemConn::listenTcp(tcp, QHostAddress::LocalHost, 0));
+        QObject::connect(tcp, &QTcpServer::newConnection, tcp, [tcp, serve] {
+            while (QTcpSocket *s = tcp->nextPendingConnection())
+                serve(s);
+        });
+        auto *mem = qobject_cast<MemTcpServer *>(tcp);
+        QCOMPARE(mem != nullptr, Kind(kind) != Kind::Tcp);
+        socket->connectToHost(QHostAddress::LocalHost, mem ? mem->serverPort() : tcp->serverPort());
+        QVERIFY(spin([&] { return socket->state() == QAbstractSocket::ConnectedState; }));
+    } else {
+        auto *mem = new MemServer;
+        server.reset(mem);
+        const QString name = (buffered ? QStringLiteral("memb:") : QStringLiteral("memu:")) + QStringLiteral("rr-bench");
+        QVERIFY(mem->listen(name));
+        QObject::connect(mem, &MemServer::newConnection, mem, [mem, serve] {
+            while (MemSocket *s = mem->nextPendingConnection())
+                serve(s);
+        });
+        auto *socket = new MemSocket;
+        client.reset(socket);
+        socket->connectToServer(name);
+        QVERIFY(socket->state() == QAbstractSocket::ConnectedState);
+    }
+    QIODevice *c = client.get();
+    qint64 replies = 0;
+    QObject::connect(c, &QIODevice::readyRead, c, [c, &replies] {
+        while (c->canReadLine()) {
+            c->readLine();
+            ++replies;
+        }
+    });
+    Meter m;
+    QBENCHMARK {
+        const qint64 want = replies + 1;
+        c->write("request 0123456789\n");
+        while (replies < want)
+            QCoreApplication::processEvents();
+        ++m.ops;
+    }
+    Report::instance().add(m.figure(tcpTyped ? kRequestTcp : kRequestMem, Kind(kind)));
+    client.reset();
+    server.reset();
+    settle();
 }
 
 int main(int argc, char **argv)

@@ -231,9 +231,13 @@ void run(FuzzedDataProvider &in)
                 p.kept[0] = p.kept[1] = false;
             }
             break;
-        case 9:   // the event loop runs
-            QCoreApplication::processEvents();
-            p.sync();
+        case 9:   // the event loop runs until idle: one hop per pass, and a
+                  // handler's close or abort reaches the peer in the next one
+            for (int pass = 0; pass < 8; ++pass) {
+                QCoreApplication::processEvents();
+                for (Pair &q : pairs)
+                    q.sync();
+            }
             if (p.end[e] && p.open[e] && !p.open[o])
                 check(p.end[e]->state() == QAbstractSocket::UnconnectedState, "peer close seen");
             break;

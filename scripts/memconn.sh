@@ -13,6 +13,8 @@
 #   scripts/memconn.sh qt68    the whole suite and the quick benchmark on Qt 6.8 LTS, in a
 #                              Debian 13 root made by mmdebstrap and cached outside the
 #                              repository (MEMCONN_QT68_ROOT, default /var/cache/memconn/trixie)
+#   scripts/memconn.sh profile system calls (strace) and instructions (callgrind) per operation
+#                              for the floor, shape 1 and ping-pong on every transport
 #   scripts/memconn.sh ci      the REUSE licensing check, sanitize, clang, deb, fuzz, qt68,
 #                              then test: what .ci/run does
 set -euo pipefail
@@ -28,11 +30,11 @@ packages=(cmake ninja-build g++ clang libclang-rt-14-dev qt6-base-dev qt6-declar
           qt6-httpserver-dev qt6-websockets-dev doxygen tshark)
 
 usage() {
-    echo "usage: $0 bench|test|sanitize|fuzz|clang|deb|qt68|ci [runner arguments for bench]" >&2
+    echo "usage: $0 bench|test|sanitize|fuzz|clang|deb|qt68|profile|ci [runner arguments for bench]" >&2
     exit 2
 }
 case "$job" in
-    bench|test|sanitize|fuzz|clang|deb|qt68|ci) ;;
+    bench|test|sanitize|fuzz|clang|deb|qt68|profile|ci) ;;
     *) usage ;;   # before anything is installed
 esac
 # CI also checks the licensing of every file (REUSE) and builds the Debian packages.
@@ -40,6 +42,7 @@ case "$job" in
     ci) packages+=(reuse lintian dpkg-dev file mmdebstrap ccache) ;;
     deb) packages+=(lintian dpkg-dev file) ;;
     qt68) packages=(mmdebstrap) ;;
+    profile) packages+=(strace valgrind) ;;
 esac
 # What the Debian 13 root holds: Qt 6.8 LTS with every module the full build
 # uses, and the tools the package tests call.
@@ -139,6 +142,40 @@ fuzz() {
         -rss_limit_mb=4096 -print_final_stats=1 build-fuzz/corpus fuzz/corpus 2>&1 | tail -n 12
 }
 
+# Per operation, from two runs of one benchmark row with N and 2N iterations
+# (what does not repeat per operation cancels out): system calls and eventfd
+# writes (strace -f -c, every thread) and instructions (callgrind, every
+# thread). Times on this machine are noisy; these counts are not.
+# MEMCONN_PROFILE_BENCH=path counts another build's runner instead (before
+# and after a change).
+profile() {
+    local bench=${MEMCONN_PROFILE_BENCH:-$build/benchmarks/bench_memconn} n=${MEMCONN_PROFILE_ITERATIONS:-400}
+    count_syscalls() {   # $1 iterations, $2 row; prints "total writes"
+        local out
+        out=$(mktemp)
+        strace -f -c -o "$out" "$bench" --out "$out.d" "$2" -iterations "$1" >/dev/null 2>&1
+        awk '$NF == "total" {t = $4} $NF == "write" {w = $4} END {print t + 0, w + 0}' "$out"
+        rm -rf "$out" "$out.d"
+    }
+    count_instructions() {   # $1 iterations, $2 row
+        valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bench" --out "$(mktemp -d)" "$2" \
+            -iterations "$1" 2>&1 >/dev/null | sed -n 's/.*Collected : *\([0-9]*\).*/\1/p'
+    }
+    printf '%-36s %14s %14s %16s\n' "row (per operation)" "system calls" "write()s" "instructions"
+    for row in eventLoopFloor dialWriteClose:memu dialWriteClose:memb dialWriteClose:QTcpSocket \
+               dialWriteClose:QLocalSocket pingPong:memu pingPong:memb pingPong:QTcpSocket pingPong:QLocalSocket; do
+        read -r calls1 writes1 < <(count_syscalls "$n" "$row")
+        read -r calls2 writes2 < <(count_syscalls $((2 * n)) "$row")
+        local ir1 ir2
+        ir1=$(count_instructions "$n" "$row")
+        ir2=$(count_instructions $((2 * n)) "$row")
+        printf '%-36s %14s %14s %16s\n' "$row" \
+            "$(awk -v a="$calls1" -v b="$calls2" -v n="$n" 'BEGIN {printf "%.1f", (b - a) / n}')" \
+            "$(awk -v a="$writes1" -v b="$writes2" -v n="$n" 'BEGIN {printf "%.1f", (b - a) / n}')" \
+            "$(awk -v a="$ir1" -v b="$ir2" -v n="$n" 'BEGIN {printf "%.0f", (b - a) / n}')"
+    done
+}
+
 # Prints how long the step named by $1 took, running the rest of the arguments.
 timed() {
     local what=$1 start=$SECONDS
@@ -235,6 +272,10 @@ case "$job" in
         qt68
         configure_and_build
         ctest --test-dir "$build" --output-on-failure -j2
+        ;;
+    profile)
+        configure_and_build
+        profile
         ;;
     bench)
         configure_and_build
