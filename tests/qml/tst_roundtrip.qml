@@ -52,8 +52,10 @@ TestCase {
         spy.target = client;
         spy.signalName = "readyRead";
         compare(client.write("héllo\n"), 7);          // UTF-8: é is two bytes
-        tryCompare(client, "bytesAvailable", 7);
-        verify(spy.count >= 1);
+        // The echo is announced a pass after the server's slot wrote it (one
+        // hop per event-loop pass), though bytesAvailable counts it at once.
+        tryVerify(() => spy.count >= 1);
+        compare(client.bytesAvailable, 7);
         compare(client.readAllText(), "héllo\n");
         compare(client.bytesAvailable, 0);
 
