@@ -11,6 +11,7 @@
 #include "memcapture_p.h"
 
 #include "memaddress_p.h"
+#include "memconnspin_p.h"
 
 #include <QtCore/qfile.h>
 #include <QtCore/qglobal.h>
@@ -256,9 +257,7 @@ public:
         // so that a reader shows the capture's date.
         const qint64 wall = std::chrono::duration_cast<std::chrono::nanoseconds>(
                                 std::chrono::system_clock::now().time_since_epoch()).count();
-        const qint64 mono = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                std::chrono::steady_clock::now().time_since_epoch()).count();
-        m_offsetNs = wall - mono;
+        m_offsetNs = wall - nowNs();
         m_writer = std::thread([this] { run(); });
     }
     ~CaptureSession() { stop(); }
@@ -306,8 +305,7 @@ public:
         if (m_writer.joinable())
             m_writer.join();
         const quint64 lost[2] = {m_lost[0], m_lost[1]};
-        const qint64 now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                               std::chrono::steady_clock::now().time_since_epoch()).count();
+        const qint64 now = nowNs();
         for (quint32 i = 0; i < 2; ++i) {
             QByteArray body;
             put32(body, i);
